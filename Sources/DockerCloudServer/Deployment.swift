@@ -1,0 +1,460 @@
+import DockerCloudAPI
+import Foundation
+import GRDB
+import Synchronization
+
+/// Bookkeeping of live container processes that is not worth persisting: which start of a
+/// container is current (so a late exit of an old process is ignored) and restart back-off.
+final class RuntimeState: Sendable {
+    let runs = Mutex<[String: Int]>([:])
+    let restarts = Mutex<[String: (count: Int, last: ContinuousClock.Instant)]>([:])
+
+    func nextRun(_ uuid: String) -> Int {
+        runs.withLock { $0[uuid, default: 0] += 1; return $0[uuid]! }
+    }
+    func isCurrent(_ uuid: String, _ run: Int) -> Bool { runs.withLock { $0[uuid] == run } }
+    func forget(_ uuid: String) {
+        runs.withLock { _ = $0.removeValue(forKey: uuid) }
+        restarts.withLock { _ = $0.removeValue(forKey: uuid) }
+    }
+    /// Delay before the next automatic restart: doubles from 100 ms to 10 s, reset after a minute up.
+    func restartDelay(_ uuid: String) -> Duration {
+        restarts.withLock { table in
+            let now = ContinuousClock.now
+            var entry = table[uuid] ?? (0, now)
+            if now - entry.last > .seconds(60) { entry.count = 0 }
+            entry.count += 1
+            entry.last = now
+            table[uuid] = entry
+            let ms = min(10_000, 100 << min(entry.count - 1, 7))
+            return .milliseconds(ms)
+        }
+    }
+}
+
+/// Where a simulated or real container's output and exit go.
+struct ContainerMonitor: ContainerIO {
+    let engine: Engine
+    let uuid: String
+    let service: String?
+    let source: String
+    let run: Int
+
+    func output(stream: String, text: String) {
+        guard engine.runtime.isCurrent(uuid, run) else { return }
+        var lines: [String] = []
+        var current = ""
+        for ch in text {
+            current.append(ch)
+            if ch == "\n" { lines.append(current); current = "" }
+        }
+        if !current.isEmpty { lines.append(current) }
+        let now = Date()
+        let seqs: [Int64]
+        do {
+            seqs = try engine.store.db.write { db in
+                let tx = Tx(db)
+                return try lines.map { try tx.appendLog(owner: uuid, source: source, stream: stream, line: $0, at: now) }
+            }
+        } catch {
+            engine.logger.error("could not store log line of \(uuid): \(error)")
+            return
+        }
+        let owners = [uuid] + (service.map { [$0] } ?? [])
+        for (seq, line) in zip(seqs, lines) {
+            engine.liveLogs.publish(LiveLog(seq: seq, owners: owners, message: LogMessage(source: source, log: line, streamType: stream, timestamp: Int(now.timeIntervalSince1970))))
+        }
+    }
+
+    func exited(code: Int) {
+        let engine = self.engine, uuid = self.uuid, run = self.run
+        Task { await engine.containerExited(uuid, code: code, run: run) }
+    }
+}
+
+extension Engine {
+    static let transitionalServiceStates: Set<String> = ["Starting", "Stopping", "Scaling", "Redeploying", "Terminating"]
+    static let transitionalStackStates: Set<String> = ["Starting", "Stopping", "Redeploying", "Terminating"]
+
+    // MARK: - Derived state
+
+    /// Recomputes a service's counts, container list, link variables and, unless an operation is
+    /// under way, its state from its containers. Also refreshes its stack.
+    func refreshService(_ tx: Tx, _ uuid: String, settle: Bool = false) throws {
+        guard var s = try tx.get(Service.self, uuid), let ns = try tx.namespace(of: Service.self, uuid) else { return }
+        let before = s
+        let containers = try tx.children(Container.self, parent: uuid)
+        let live = containers.filter { $0.state != "Terminated" }
+        s.containers = live.map(\.resource_uri)
+        s.current_num_containers = live.count
+        s.running_num_containers = live.filter { $0.state == "Running" }.count
+        s.stopped_num_containers = live.filter { $0.state == "Stopped" }.count
+        s.link_variables = Links.serviceVariables(s, containers: live, publicURL: publicURL)
+        s.calculated_envvars = Links.calculatedEnv(s, containers: live, tx: tx, publicURL: publicURL)
+        if s.state != "Terminated", settle || !Engine.transitionalServiceStates.contains(s.state) {
+            let derived: String
+            if live.isEmpty { derived = s.deployed_datetime == nil ? "Not running" : "Stopped" }
+            else if s.running_num_containers == live.count { derived = "Running" }
+            else if s.running_num_containers == 0 { derived = "Stopped" }
+            else { derived = "Partly running" }
+            if derived == "Stopped", s.state != "Stopped" { s.stopped_datetime = APIDate.rfc1123(Date()) }
+            s.state = derived
+        }
+        if s != before {
+            try tx.put(s, namespace: ns, event: before.state != s.state ? "update" : nil, parents: s.stack.map { [$0] } ?? [], resourceURI: s.resource_uri)
+        }
+        if let stack = s.stack { try refreshStack(tx, ResourceURI.lastSegment(stack)) }
+    }
+
+    func refreshStack(_ tx: Tx, _ uuid: String, settle: Bool = false) throws {
+        guard var st = try tx.get(Stack.self, uuid), let ns = try tx.namespace(of: Stack.self, uuid) else { return }
+        let before = st
+        let services = try tx.children(Service.self, parent: uuid)
+        let live = services.filter { $0.state != "Terminated" }
+        if st.state != "Terminated" { st.services = live.map(\.resource_uri) }
+        st.synchronized = live.allSatisfy(\.synchronized)
+        if st.state != "Terminated", settle || !Engine.transitionalStackStates.contains(st.state) {
+            let states = live.map(\.state)
+            if states.isEmpty || states.allSatisfy({ $0 == "Not running" }) { st.state = st.deployed_datetime == nil ? "Not Running" : "Stopped" }
+            else if states.allSatisfy({ $0 == "Running" }) { st.state = "Running" }
+            else if states.contains(where: { $0 == "Running" || $0 == "Partly running" }) { st.state = "Partly running" }
+            else if states.contains(where: { Engine.transitionalServiceStates.contains($0) }) { st.state = before.state }
+            else { st.state = "Stopped" }
+        }
+        if st != before {
+            try tx.put(st, namespace: ns, event: before.state != st.state ? "update" : nil, resourceURI: st.resource_uri)
+        }
+    }
+
+    func refreshNode(_ tx: Tx, _ uuid: String) throws {
+        guard var n = try tx.get(Node.self, uuid), let ns = try tx.namespace(of: Node.self, uuid) else { return }
+        let count = try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM objects WHERE kind = 'container' AND parent2 = ? AND state != 'Terminated'", arguments: [uuid]) ?? 0
+        if n.current_num_containers != count {
+            n.current_num_containers = count
+            try tx.put(n, namespace: ns)
+        }
+    }
+
+    func containerParents(_ c: Container, _ tx: Tx) throws -> [String] {
+        var parents: [String] = []
+        if let s = c.service {
+            parents.append(s)
+            if let svc = try tx.get(Service.self, ResourceURI.lastSegment(s)), let st = svc.stack { parents.append(st) }
+        }
+        if let n = c.node {
+            parents.append(n)
+            if let node = try tx.get(Node.self, ResourceURI.lastSegment(n)), let nc = node.node_cluster { parents.append(nc) }
+        }
+        return parents
+    }
+
+    func putContainer(_ tx: Tx, _ c: Container, _ ns: String, event: String? = "update") throws {
+        try tx.put(c, namespace: ns, event: event, parents: try containerParents(c, tx), resourceURI: c.resource_uri)
+    }
+
+    // MARK: - Placement
+
+    /// Deployed nodes of the namespace that carry all of the service's tags.
+    func eligibleNodes(_ tx: Tx, _ service: Service, _ ns: String) throws -> [Node] {
+        let wanted = Set(service.tags.map(\.name))
+        return try tx.all(Node.self, where: "namespace = ? AND state = 'Deployed'", [ns]).filter { node in
+            wanted.isSubset(of: Set(node.tags.map(\.name)))
+        }
+    }
+
+    /// Picks a node for one more container of `service`, following its deployment strategy.
+    func chooseNode(_ tx: Tx, _ service: Service, _ nodes: [Node]) throws -> Node? {
+        guard !nodes.isEmpty else { return nil }
+        func count(_ node: Node, ofService: Bool) throws -> Int {
+            let extra = ofService ? " AND parent = ?" : ""
+            var args: StatementArguments = [node.uuid]
+            if ofService { args += [service.uuid] }
+            return try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM objects WHERE kind = 'container' AND parent2 = ? AND state != 'Terminated'\(extra)", arguments: args) ?? 0
+        }
+        var best: (Node, Int, Int)? = nil
+        for node in nodes {
+            let total = try count(node, ofService: false)
+            let mine = try count(node, ofService: true)
+            let key = service.deployment_strategy == "HIGH_AVAILABILITY" ? (mine, total) : (total, mine)
+            if best == nil || key < (best!.1, best!.2) { best = (node, key.0, key.1) }
+        }
+        return best?.0
+    }
+
+    func noNodesError(_ service: Service, _ ns: String) -> APIError {
+        let tags = service.tags.isEmpty ? "" : " with tags \(service.tags.map(\.name).joined(separator: ", "))"
+        return APIError(status: .conflict, message: "No deployed node\(tags) in namespace '\(ns)' to run service '\(service.name)' on: deploy a node cluster first")
+    }
+
+    /// Creates `count` new containers for the service (state Starting), numbered after the existing ones.
+    func createContainers(_ tx: Tx, _ service: Service, _ ns: String, count: Int) throws -> [Container] {
+        let nodes = try eligibleNodes(tx, service, ns)
+        var created: [Container] = []
+        if service.deployment_strategy == "EVERY_NODE" {
+            let existing = try tx.children(Container.self, parent: service.uuid).filter { $0.state != "Terminated" }
+            let covered = Set(existing.compactMap { $0.node.map(ResourceURI.lastSegment) })
+            for node in nodes where !covered.contains(node.uuid) {
+                created.append(try makeContainer(tx, service, ns, node: node))
+            }
+            if nodes.isEmpty { throw noNodesError(service, ns) }
+            return created
+        }
+        guard count > 0 else { return [] }
+        guard !nodes.isEmpty else { throw noNodesError(service, ns) }
+        for _ in 0..<count {
+            guard let node = try chooseNode(tx, service, nodes) else { throw noNodesError(service, ns) }
+            created.append(try makeContainer(tx, service, ns, node: node))
+        }
+        return created
+    }
+
+    /// One container of the service on `node`, configured from the service as it is now.
+    func makeContainer(_ tx: Tx, _ service: Service, _ ns: String, node: Node, number fixed: Int? = nil) throws -> Container {
+        let used = Set(try tx.children(Container.self, parent: service.uuid).filter { $0.state != "Terminated" }.compactMap { Links.number(of: $0.name) })
+        var number = fixed ?? 1
+        if fixed == nil { while used.contains(number) { number += 1 } }
+        var c = Container()
+        c.uuid = newUUID()
+        c.resource_uri = ResourceURI.object(.container, namespace: ns, id: c.uuid)
+        c.name = "\(service.name)-\(number)"
+        c.image_name = service.image_name
+        c.node = node.resource_uri
+        c.service = service.resource_uri
+        c.public_dns = "\(c.name).\(ns).cont.\(config.domain)"
+        c.state = "Starting"
+        c.deployed_datetime = APIDate.rfc1123(Date())
+        c.synchronized = true
+        c.autorestart = service.autorestart
+        c.autodestroy = service.autodestroy
+        c.bindings = service.bindings.filter { $0.container_path != nil }.map {
+            ContainerBinding(volume: $0.host_path == nil ? ResourceURI.object(.container, namespace: ns, id: c.uuid) + "volume" + ($0.container_path ?? "") : nil,
+                             host_path: $0.host_path, container_path: $0.container_path, rewritable: $0.rewritable)
+        }
+        let ipSeq = try tx.nextCounter("private_ip", start: 2)
+        c.private_ip = "10.7.\(ipSeq / 254 % 256).\(ipSeq % 254 + 1)"
+        c.container_ports = try service.container_ports.map { p in
+            var outer = p.outer_port
+            if p.published && outer == nil { outer = try tx.nextCounter("port:\(node.uuid)", start: 49153) }
+            let scheme = Ports.uriProtocol(of: p.inner_port, p.protocol_)
+            let endpoint = p.published ? "\(scheme)://\(c.public_dns!):\(outer!)/" : nil
+            return ContainerPort(protocol_: p.protocol_, inner_port: p.inner_port, outer_port: p.published ? outer : nil,
+                                 port_name: p.port_name, uri_protocol: scheme, endpoint_uri: endpoint, published: p.published)
+        }
+        c.labels = service.labels
+        c.working_dir = service.working_dir
+        c.user = service.user
+        c.hostname = service.hostname.isEmpty ? c.name : service.hostname
+        c.domainname = service.domainname
+        c.mac_address = service.mac_address
+        c.cgroup_parent = service.cgroup_parent
+        c.tty = service.tty
+        c.stdin_open = service.stdin_open
+        c.dns = service.dns
+        c.dns_search = service.dns_search
+        c.cap_add = service.cap_add
+        c.cap_drop = service.cap_drop
+        c.devices = service.devices
+        c.extra_hosts = service.extra_hosts
+        c.security_opt = service.security_opt
+        c.entrypoint = service.entrypoint
+        c.run_command = service.run_command
+        c.cpu_shares = service.cpu_shares
+        c.cpuset = service.cpuset
+        c.memory = service.memory
+        c.memory_swap = service.memory_swap
+        c.roles = service.roles
+        c.privileged = service.privileged
+        c.read_only = service.read_only
+        c.net = service.net
+        c.pid = service.pid
+        c.link_variables = Links.containerVariables(c, service: service)
+        let (links, linkEnv) = try Links.resolve(service, container: c, tx: tx)
+        c.linked_to_container = links
+        c.container_envvars = service.container_envvars + linkEnv + Links.platformEnv(service, container: c, publicURL: publicURL)
+        try putContainer(tx, c, ns, event: "create")
+        try refreshNode(tx, node.uuid)
+        return c
+    }
+
+    // MARK: - Running containers
+
+    /// Starts the containers (all at once, or one after the other), then settles their service.
+    /// Returns whether every container started.
+    func launch(_ uuids: [String], sequential: Bool) async -> Bool {
+        if sequential {
+            var ok = true
+            for u in uuids { ok = await launch(u) && ok }
+            return ok
+        }
+        return await withTaskGroup(of: Bool.self) { group in
+            for u in uuids { group.addTask { await self.launch(u) } }
+            var ok = true
+            for await r in group { ok = ok && r }
+            return ok
+        }
+    }
+
+    /// Starts one container through the driver and records the outcome.
+    func launch(_ uuid: String) async -> Bool {
+        let prepared: (ContainerSpec, String?, String)? = try? read { tx in
+            guard let c = try tx.get(Container.self, uuid), c.state == "Starting",
+                  let nodeURI = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(nodeURI)) else { return nil }
+            let spec = ContainerSpec(uuid: c.uuid, name: c.name, hostname: c.hostname, image: c.image_name, runCommand: c.run_command,
+                                     entrypoint: c.entrypoint, environment: c.container_envvars, workingDir: c.working_dir,
+                                     user: c.user, tty: c.tty, node: nodeSpec(node))
+            return (spec, c.service.map(ResourceURI.lastSegment), c.name)
+        }
+        guard let (spec, service, name) = prepared else { return false }
+        let run = runtime.nextRun(uuid)
+        do {
+            try await driver.startContainer(spec, io: ContainerMonitor(engine: self, uuid: uuid, service: service, source: name, run: run))
+            try write { tx in
+                guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid), c.state == "Starting" else { return }
+                c.state = "Running"
+                c.started_datetime = APIDate.rfc1123(Date())
+                c.exit_code = nil
+                c.exit_code_msg = nil
+                try putContainer(tx, c, ns)
+                if let service { try refreshService(tx, service) }
+            }
+            return true
+        } catch {
+            try? write { tx in
+                guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return }
+                c.state = "Stopped"
+                c.exit_code = 128
+                c.exit_code_msg = "Could not start: \(error)"
+                c.stopped_datetime = APIDate.rfc1123(Date())
+                try putContainer(tx, c, ns)
+                if let service { try refreshService(tx, service) }
+            }
+            return false
+        }
+    }
+
+    func nodeSpec(_ node: Node) -> NodeSpec {
+        let typeParts = node.node_type.split(separator: "/")
+        return NodeSpec(uuid: node.uuid, name: node.external_fqdn,
+                        provider: typeParts.count >= 2 ? String(typeParts[typeParts.count - 2]) : "local",
+                        nodeType: typeParts.last.map(String.init) ?? "")
+    }
+
+    /// Stops containers that are marked Stopping, waiting for each to be Stopped.
+    func halt(_ uuids: [String]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for u in uuids {
+                group.addTask {
+                    try? await self.driver.stopContainer(u)
+                    try? self.write { tx in
+                        guard var c = try tx.get(Container.self, u), let ns = try tx.namespace(of: Container.self, u), c.state == "Stopping" else { return }
+                        c.state = "Stopped"
+                        c.stopped_datetime = APIDate.rfc1123(Date())
+                        if c.exit_code == nil { c.exit_code = 143; c.exit_code_msg = Links.exitMessage(143) }
+                        try self.putContainer(tx, c, ns)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Removes containers that are marked Terminating and records them Terminated.
+    func destroy(_ uuids: [String]) async {
+        await withTaskGroup(of: Void.self) { group in
+            for u in uuids {
+                group.addTask {
+                    self.runtime.forget(u)
+                    try? await self.driver.removeContainer(u)
+                    try? self.write { tx in
+                        guard var c = try tx.get(Container.self, u), let ns = try tx.namespace(of: Container.self, u) else { return }
+                        c.state = "Terminated"
+                        c.destroyed_datetime = APIDate.rfc1123(Date())
+                        try self.putContainer(tx, c, ns)
+                        if let n = c.node { try self.refreshNode(tx, ResourceURI.lastSegment(n)) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// A container's main process ended. A stop or terminate in progress only records the code;
+    /// a process that ended by itself is restarted or destroyed as its service says.
+    func containerExited(_ uuid: String, code: Int, run: Int) async {
+        guard runtime.isCurrent(uuid, run) else { return }
+        enum Next { case nothing, restart, destroy }
+        let next: Next = (try? write { tx -> Next in
+            guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return .nothing }
+            c.exit_code = code
+            c.exit_code_msg = Links.exitMessage(code)
+            switch c.state {
+            case "Running", "Starting":
+                c.stopped_datetime = APIDate.rfc1123(Date())
+                let restart = c.autorestart == "ALWAYS" || (c.autorestart == "ON_FAILURE" && code != 0)
+                let destroy = c.autodestroy == "ALWAYS" || (c.autodestroy == "ON_SUCCESS" && code == 0)
+                c.state = destroy ? "Terminating" : (restart ? "Starting" : "Stopped")
+                try putContainer(tx, c, ns)
+                if let s = c.service { try refreshService(tx, ResourceURI.lastSegment(s)) }
+                return destroy ? .destroy : (restart ? .restart : .nothing)
+            default:
+                try tx.put(c, namespace: ns)
+                return .nothing
+            }
+        }) ?? .nothing
+        switch next {
+        case .nothing: break
+        case .restart:
+            try? await Task.sleep(for: runtime.restartDelay(uuid))
+            _ = await launch(uuid)
+        case .destroy:
+            await destroy([uuid])
+            try? write { tx in
+                if let c = try tx.get(Container.self, uuid), let s = c.service { try refreshService(tx, ResourceURI.lastSegment(s)) }
+            }
+        }
+    }
+
+    /// Brings back what was running before a restart of the server: transitional states are
+    /// resolved and running containers are started again through the driver.
+    func recover() async {
+        let toStart: [String] = (try? write { tx -> [String] in
+            var restart: [String] = []
+            for var c in try tx.all(Container.self, where: "state NOT IN ('Terminated', 'Stopped')") {
+                let ns = try tx.namespace(of: Container.self, c.uuid) ?? ""
+                switch c.state {
+                case "Running", "Starting":
+                    c.state = "Starting"; restart.append(c.uuid)
+                case "Stopping":
+                    c.state = "Stopped"; c.stopped_datetime = APIDate.rfc1123(Date())
+                default:
+                    c.state = "Terminated"; c.destroyed_datetime = APIDate.rfc1123(Date())
+                }
+                try tx.put(c, namespace: ns)
+            }
+            for var a in try tx.all(Action.self, where: "state IN ('In progress', 'Pending', 'Canceling')") {
+                a.state = "Failed"; a.end_date = APIDate.rfc1123(Date()); a.can_be_canceled = false; a.can_be_retried = true
+                try tx.put(a, namespace: a.user)
+                try tx.appendLog(owner: a.uuid, source: nil, stream: "stdout", line: "Interrupted by a restart of the server\n")
+            }
+            for var n in try tx.all(Node.self, where: "state IN ('Deploying', 'Upgrading', 'Terminating')") {
+                n.state = n.state == "Terminating" ? "Terminated" : "Deployed"
+                try tx.put(n, namespace: try tx.namespace(of: Node.self, n.uuid) ?? "")
+            }
+            return restart
+        }) ?? []
+        // Services and stacks caught mid-operation settle from their containers once those run.
+        _ = await launch(toStart, sequential: false)
+        try? write { tx in
+            for s in try tx.all(Service.self, where: "state != 'Terminated'") {
+                if s.state == "Terminating" {
+                    var t = s; t.state = "Terminated"; t.destroyed_datetime = APIDate.rfc1123(Date())
+                    try tx.put(t, namespace: try tx.namespace(of: Service.self, s.uuid) ?? "")
+                } else {
+                    try refreshService(tx, s.uuid, settle: true)
+                }
+            }
+            for st in try tx.all(Stack.self, where: "state != 'Terminated'") { try refreshStack(tx, st.uuid, settle: true) }
+            for nc in try tx.all(NodeCluster.self, where: "state IN ('Deploying', 'Scaling', 'Terminating')") {
+                try refreshCluster(tx, nc.uuid, settle: true)
+            }
+        }
+    }
+}

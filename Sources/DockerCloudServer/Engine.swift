@@ -1,0 +1,281 @@
+import DockerCloudAPI
+import Foundation
+import GRDB
+import HTTPTypes
+import Logging
+import Synchronization
+
+/// The server's state and behaviour, independent of the HTTP framework: the store, the accounts,
+/// the node driver and the live streams. Handlers for each API subsystem live in extensions
+/// (AppAPI, InfraAPI, RepoAPI, AuditAPI, StreamAPI); the reconciliation of desired state into
+/// containers and nodes is in Deployment.swift.
+public final class Engine: Sendable {
+    let store: Store
+    let accounts: Accounts
+    let driver: any NodeDriver
+    let config: EngineConfig
+    let events = Broadcast<NamespacedEvent>()
+    let liveLogs = Broadcast<LiveLog>()
+    let runtime = RuntimeState()
+    /// The base URL clients reach us at; known for sure only once the listener is bound.
+    let publicBase: Mutex<String>
+    var publicURL: String { publicBase.withLock { $0 } }
+    let logger: Logger
+
+    init(store: Store, accounts: Accounts, driver: any NodeDriver, config: EngineConfig, logger: Logger) {
+        self.store = store
+        self.accounts = accounts
+        self.driver = driver
+        self.config = config
+        self.logger = logger
+        self.publicBase = Mutex(config.publicURL)
+    }
+
+    /// Runs a write transaction and publishes the events it recorded once it has committed.
+    @discardableResult
+    func write<T>(_ body: (Tx) throws -> T) throws -> T {
+        let (value, events) = try store.write(body)
+        for e in events { self.events.publish(e) }
+        return value
+    }
+
+    func read<T>(_ body: (Tx) throws -> T) throws -> T { try store.read(body) }
+
+    // MARK: - Dispatch
+
+    /// Answers one REST request. Never throws: every failure becomes a JSON error body.
+    func handle(_ req: APIRequest) async -> APIResponse {
+        do {
+            return try await route(req)
+        } catch let error as APIError {
+            return .error(error)
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+            return .error(.conflict("Conflict: \(error.message ?? "an object with the same unique fields exists")"))
+        } catch {
+            logger.error("internal error on \(req.method.rawValue) \(req.rawPath): \(error)")
+            return .error(APIError(status: .internalServerError, message: "Internal server error; the request was not applied"))
+        }
+    }
+
+    private func route(_ req: APIRequest) async throws -> APIResponse {
+        let s = req.segments
+        // Trigger calls are the only unauthenticated writes: the URL is the credential.
+        if req.subsystem == .app, s.count >= 5, s[0] == "service", s[2] == "trigger", s[4] == "call" {
+            guard req.method == .post else { throw APIError.methodNotAllowed(req.method, req.rawPath) }
+            return try await callTrigger(req, serviceUUID: s[1], triggerUUID: s[3], amount: s.count > 5 ? s[5] : nil)
+        }
+        let caller = try authorize(req)
+        guard let first = s.first else { throw APIError.notFound("No endpoint at \(req.rawPath)") }
+        switch req.subsystem {
+        case .app: return try await routeApp(req, caller)
+        case .infra: return try await routeInfra(req, caller)
+        case .repo: return try routeRepo(req, caller)
+        case .audit:
+            guard first == "action" else { throw APIError.notFound("No endpoint at \(req.rawPath)") }
+            return try await routeActions(req, caller)
+        }
+    }
+
+    /// Authenticates the request and picks its namespace: the path's, or the user's own.
+    func authorize(_ req: APIRequest) throws -> Caller {
+        guard let user = accounts.authenticate(req.authorization) else { throw APIError.unauthorized }
+        let visible = accounts.namespaces(of: user)
+        let ns = req.namespace ?? user
+        if !visible.contains(ns) {
+            if accounts.exists(ns) {
+                throw APIError(status: .forbidden, message: "User '\(user)' is not a member of namespace '\(ns)'")
+            }
+            throw APIError.notFound("Namespace '\(ns)' does not exist")
+        }
+        return Caller(user: user, namespace: ns, visible: visible)
+    }
+
+    // MARK: - Actions
+
+    /// Records an action for a write. Asynchronous ones start "In progress" and are finished by
+    /// `finishAction`; synchronous ones are recorded as done.
+    func recordAction(_ tx: Tx, _ req: APIRequest, caller: Caller, name: String, object: String?,
+                      async: Bool, success: Bool = true) throws -> Action {
+        var a = Action()
+        a.uuid = newUUID()
+        a.resource_uri = ResourceURI.object(.action, namespace: nil, id: a.uuid)
+        a.action = name
+        a.object = object
+        a.method = req.method.rawValue
+        a.path = req.rawPath
+        a.user = caller.namespace
+        a.user_agent = req.userAgent
+        a.ip = req.ip
+        a.location = req.ip.hasPrefix("127.") || req.ip == "::1" ? "Localhost" : ""
+        a.start_date = APIDate.rfc1123(Date())
+        if async {
+            a.state = "In progress"
+            a.can_be_canceled = true
+        } else {
+            a.state = success ? "Success" : "Failed"
+            a.end_date = a.start_date
+            a.can_be_retried = true
+        }
+        try tx.put(a, namespace: caller.namespace, event: "create", parents: object.map { [$0] } ?? [], resourceURI: a.resource_uri)
+        return a
+    }
+
+    func actionLog(_ tx: Tx, _ actionUUID: String, _ line: String) throws {
+        let seq = try tx.appendLog(owner: actionUUID, source: nil, stream: "stdout", line: line)
+        liveLogs.publish(LiveLog(seq: seq, owners: [actionUUID], message: LogMessage(source: nil, log: line, streamType: nil, timestamp: Int(Date().timeIntervalSince1970))))
+    }
+
+    /// Ends an asynchronous action, unless it was canceled meanwhile.
+    func finishAction(_ uuid: String, success: Bool, log: String? = nil) {
+        do {
+            try write { tx in
+                guard var a = try tx.get(Action.self, uuid), let ns = try tx.namespace(of: Action.self, uuid) else { return }
+                if let log { try actionLog(tx, uuid, log) }
+                guard a.state == "In progress" || a.state == "Pending" || a.state == "Canceling" else { return }
+                a.state = a.state == "Canceling" ? "Canceled" : (success ? "Success" : "Failed")
+                a.end_date = APIDate.rfc1123(Date())
+                a.can_be_canceled = false
+                a.can_be_retried = true
+                try tx.put(a, namespace: ns, event: "update", parents: a.object.map { [$0] } ?? [], resourceURI: a.resource_uri)
+            }
+        } catch {
+            logger.error("could not finish action \(uuid): \(error)")
+        }
+    }
+
+    /// A 202 answer: the object, with the action's URI in `X-DockerCloud-Action-URI`.
+    func accepted<T: Encodable>(_ object: T, _ action: Action) throws -> APIResponse {
+        try .json(object, status: .accepted, actionURI: action.resource_uri)
+    }
+
+    // MARK: - Lists
+
+    /// A filter understood by a list endpoint: how a query parameter becomes SQL.
+    enum Filter {
+        /// Compare an index column.
+        case column(String)
+        /// The uuid at the end of a resource URI, compared with an index column.
+        case uriColumn(String)
+        /// A custom condition with one `?` for the value.
+        case sql(String)
+    }
+
+    static let commonFilters: [String: Filter] = [
+        "uuid": .column("key"),
+        "uuid__startswith": .sql("key LIKE ? || '%' ESCAPE '\\'"),
+        "name": .column("name"),
+        "name__startswith": .sql("name LIKE ? || '%' ESCAPE '\\'"),
+        "state": .sql("state = ? COLLATE NOCASE"),
+    ]
+
+    /// Answers a list request with the `{"meta", "objects"}` envelope, splicing the stored JSON.
+    func list<T: StoredResource>(_ type: T.Type, _ req: APIRequest, namespaces: [String],
+                                 filters: [String: Filter] = [:], extra: (String, StatementArguments)? = nil,
+                                 newestFirst: Bool = false) throws -> APIResponse {
+        let (limit, offset) = try pageParameters(req)
+        var conditions = ["kind = ?"]
+        var args: StatementArguments = [T.endpoint.rawValue]
+        conditions.append("namespace IN (\(namespaces.map { _ in "?" }.joined(separator: ",")))")
+        args += StatementArguments(namespaces)
+        if let extra { conditions.append(extra.0); args += extra.1 }
+        let allFilters = Engine.commonFilters.merging(filters) { _, new in new }
+        for (key, value) in req.query where !["limit", "offset", "format", "_"].contains(key) {
+            guard let filter = allFilters[key] else {
+                throw APIError.badRequest("'\(key)' is not a filter of \(T.endpoint.rawValue) lists; filters: \(allFilters.keys.sorted().joined(separator: ", "))", field: key)
+            }
+            switch filter {
+            case .column(let c): conditions.append("\(c) = ?"); args += [value]
+            case .uriColumn(let c): conditions.append("\(c) = ?"); args += [ResourceURI.lastSegment(value)]
+            case .sql(let s):
+                let escaped = s.contains("ESCAPE") ? value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") : value
+                conditions.append(s); args += [escaped]
+            }
+        }
+        let whereSQL = conditions.joined(separator: " AND ")
+        return try read { tx in
+            let total = try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM objects WHERE \(whereSQL)", arguments: args) ?? 0
+            let order = newestFirst ? "DESC" : "ASC"
+            let limitSQL = limit == 0 ? "" : " LIMIT \(limit) OFFSET \(offset)"
+            let bodies = try Data.fetchAll(tx.db, sql: "SELECT body FROM objects WHERE \(whereSQL) ORDER BY seq \(order)\(limitSQL)", arguments: args)
+            return try page(req, bodies: bodies, total: total, limit: limit, offset: offset)
+        }
+    }
+
+    /// Builds the list envelope around already-encoded objects.
+    func page(_ req: APIRequest, bodies: [Data], total: Int, limit: Int, offset: Int) throws -> APIResponse {
+        func link(_ newOffset: Int) -> String {
+            var items = req.query.filter { $0.0 != "limit" && $0.0 != "offset" }
+            items.append(("limit", String(limit)))
+            items.append(("offset", String(newOffset)))
+            let allowed = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+/?"))
+            let q = items.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }
+            let base = req.rawPath.split(separator: "?").first.map(String.init) ?? req.rawPath
+            return base + "?" + q.joined(separator: "&")
+        }
+        let effectiveLimit = limit == 0 ? total : limit
+        let next = limit != 0 && offset + limit < total ? link(offset + limit) : nil
+        let previous = limit != 0 && offset > 0 ? link(max(0, offset - limit)) : nil
+        let meta = ListMeta(limit: effectiveLimit, offset: offset, next: next, previous: previous, total_count: total)
+        var out = Data("{\"meta\":".utf8)
+        out.append(try Tx.encoder.encode(meta))
+        out.append(contentsOf: Array(",\"objects\":[".utf8))
+        for (i, b) in bodies.enumerated() {
+            if i > 0 { out.append(0x2c) }
+            out.append(b)
+        }
+        out.append(contentsOf: Array("]}".utf8))
+        return APIResponse(status: .ok, body: out, actionURI: nil)
+    }
+
+    /// A list of objects already in memory (catalogs, post-filtered lists).
+    func page<T: Encodable>(_ req: APIRequest, objects: [T]) throws -> APIResponse {
+        let (limit, offset) = try pageParameters(req)
+        let slice = limit == 0 ? Array(objects.dropFirst(offset)) : Array(objects.dropFirst(offset).prefix(limit))
+        return try page(req, bodies: try slice.map { try Tx.encoder.encode($0) }, total: objects.count, limit: limit, offset: offset)
+    }
+
+    func pageParameters(_ req: APIRequest) throws -> (Int, Int) {
+        var limit = 25, offset = 0
+        if let l = req.queryValue("limit") {
+            guard let v = Int(l), v >= 0 else { throw APIError.badRequest("limit: expected a non-negative integer, got '\(l)'", field: "limit") }
+            limit = min(v, 1000)
+        }
+        if let o = req.queryValue("offset") {
+            guard let v = Int(o), v >= 0 else { throw APIError.badRequest("offset: expected a non-negative integer, got '\(o)'", field: "offset") }
+            offset = v
+        }
+        return (limit, offset)
+    }
+
+    /// Fetches an object of the caller's namespace, or answers 404.
+    func fetch<T: StoredResource>(_ type: T.Type, _ tx: Tx, _ key: String, _ caller: Caller) throws -> T {
+        guard let ns = try tx.namespace(of: type, key), ns == caller.namespace, let object = try tx.get(type, key) else {
+            throw APIError.notFound("No \(T.endpoint.rawValue) with uuid '\(key)' in namespace '\(caller.namespace)'")
+        }
+        return object
+    }
+
+    /// Body of the object as stored, for GETs that need no decoding.
+    func fetchRaw(_ endpoint: Endpoint, _ key: String, _ caller: Caller) throws -> APIResponse {
+        try read { tx in
+            guard let row = try Row.fetchOne(tx.db, sql: "SELECT namespace, body FROM objects WHERE kind = ? AND key = ?",
+                                             arguments: [endpoint.rawValue, key]),
+                  (row[0] as String) == caller.namespace else {
+                throw APIError.notFound("No \(endpoint.rawValue) with uuid '\(key)' in namespace '\(caller.namespace)'")
+            }
+            return APIResponse(status: .ok, body: row[1], actionURI: nil)
+        }
+    }
+}
+
+func newUUID() -> String { UUID().uuidString.lowercased() }
+
+/// Settings of the engine that come from the operator's command line.
+struct EngineConfig: Sendable {
+    /// DNS domain of generated names: `<service>.<ns>.svc.<domain>`.
+    var domain = "dockercloud.local"
+    /// How long simulated transitions (node deploys, container starts) take.
+    var transitionDelay: Duration = .milliseconds(50)
+    /// The REST base clients reach us at, for link variables and API URLs in containers.
+    var publicURL = "http://127.0.0.1:8080"
+}

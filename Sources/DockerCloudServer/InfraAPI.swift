@@ -1,0 +1,466 @@
+import DockerCloudAPI
+import Foundation
+import GRDB
+import HTTPTypes
+
+/// `/api/infra/v1/`: the catalogs (providers, regions, availability zones, node types) and the
+/// namespace's node clusters and nodes.
+extension Engine {
+    func routeInfra(_ req: APIRequest, _ caller: Caller) async throws -> APIResponse {
+        let s = req.segments
+        let m = req.method
+        let catalog = Catalog()
+        switch s[0] {
+        case "provider" where m == .get:
+            return try catalogAnswer(req, catalog.providerObjects, id: s.dropFirst().joined(separator: "/"), filters: ["name"]) { $0.name }
+        case "region" where m == .get:
+            return try catalogAnswer(req, catalog.regionObjects, id: s.dropFirst().joined(separator: "/"), filters: ["name", "provider"]) {
+                ResourceURI.lastSegment($0.provider) + "/" + $0.name
+            }
+        case "az" where m == .get:
+            return try catalogAnswer(req, catalog.zoneObjects, id: s.dropFirst().joined(separator: "/"), filters: ["name", "region"]) {
+                $0.resource_uri.split(separator: "/").suffix(3).joined(separator: "/")
+            }
+        case "nodetype" where m == .get:
+            return try catalogAnswer(req, catalog.nodeTypeObjects, id: s.dropFirst().joined(separator: "/"),
+                                     filters: ["name", "provider", "regions", "availability_zones"]) {
+                ResourceURI.lastSegment($0.provider) + "/" + $0.name
+            }
+        case "token" where m == .post && s.count == 1:
+            let token = newUUID().replacingOccurrences(of: "-", with: "")
+            return try .json(["token": token, "namespace": caller.namespace], status: .created)
+        case "nodecluster":
+            return try routeNodeClusters(req, caller)
+        case "node":
+            return try routeNodes(req, caller)
+        case "provider", "region", "az", "nodetype":
+            throw APIError.methodNotAllowed(m, req.rawPath)
+        default:
+            throw APIError.notFound("No endpoint at \(req.rawPath)")
+        }
+    }
+
+    /// A catalog list (filtered on equality, or membership for list attributes) or one entry.
+    func catalogAnswer<T: Codable & Sendable>(_ req: APIRequest, _ objects: [T], id: String, filters: Set<String>,
+                                               key: (T) -> String) throws -> APIResponse {
+        if !id.isEmpty {
+            guard let o = objects.first(where: { key($0) == id }) else { throw APIError.notFound("No such object: \(id)") }
+            return try .json(o)
+        }
+        var result = objects
+        for (k, v) in req.query where !["limit", "offset", "format"].contains(k) {
+            guard filters.contains(k) else {
+                throw APIError.badRequest("'\(k)' is not a filter of this list; filters: \(filters.sorted().joined(separator: ", "))", field: k)
+            }
+            let wanted = v.hasPrefix("/api/") && !v.hasSuffix("/") ? v + "/" : v
+            result = try result.filter { o in
+                let json = try JSONDecoder().decode(JSONValue.self, from: Tx.encoder.encode(o))
+                switch json[k] {
+                case .string(let s)?: return s == wanted
+                case .array(let a)?: return a.contains(.string(wanted))
+                default: return false
+                }
+            }
+        }
+        return try page(req, objects: result)
+    }
+
+    // MARK: - Node clusters
+
+    func routeNodeClusters(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
+        let s = req.segments
+        let m = req.method
+        switch s.count {
+        case 1 where m == .get:
+            return try list(NodeCluster.self, req, namespaces: [caller.namespace], filters: [
+                "region": .sql("json_extract(body, '$.region') = ?"),
+                "node_type": .sql("json_extract(body, '$.node_type') = ?"),
+            ])
+        case 1 where m == .post: return try createNodeCluster(req, caller)
+        case 2 where m == .get: return try fetchRaw(.nodecluster, s[1], caller)
+        case 2 where m == .patch: return try updateNodeCluster(req, caller, s[1])
+        case 2 where m == .delete: return try clusterOperation(req, caller, s[1], "terminate")
+        case 3 where m == .post && s[2] == "deploy": return try clusterOperation(req, caller, s[1], "deploy")
+        case 1, 2, 3: throw APIError.methodNotAllowed(m, req.rawPath)
+        default: throw APIError.notFound("No endpoint at \(req.rawPath)")
+        }
+    }
+
+    func createNodeCluster(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
+        let body = try Body(req.body)
+        try body.rejectUnknown(allowed: ["name", "nickname", "node_type", "region", "disk", "target_num_nodes", "tags", "provider_options"])
+        let catalog = Catalog()
+        guard let name = try body.string("name", required: true) else { throw APIError.badRequest("name is required", field: "name") }
+        guard ServiceSpec.isValidName(name) else { throw APIError.badRequest("name: '\(name)' is not a valid node cluster name", field: "name") }
+        guard let typeURI = try body.string("node_type", required: true) else { throw APIError.badRequest("node_type is required", field: "node_type") }
+        guard let regionURI = try body.string("region", required: true) else { throw APIError.badRequest("region is required", field: "region") }
+        guard let (typeProvider, _) = catalog.typeInfo(uri: typeURI) else {
+            throw APIError.badRequest("node_type: no node type at '\(typeURI)' (see /api/infra/v1/nodetype/)", field: "node_type")
+        }
+        guard let (regionProvider, _) = catalog.regionInfo(uri: regionURI) else {
+            throw APIError.badRequest("region: no region at '\(regionURI)' (see /api/infra/v1/region/)", field: "region")
+        }
+        guard typeProvider.name == regionProvider.name else {
+            throw APIError.badRequest("node_type: '\(typeURI)' is not offered in region '\(regionURI)'", field: "node_type")
+        }
+        let disk = try body.lenientInt("disk", min: 10, max: 16384) ?? 60
+        let target = try body.lenientInt("target_num_nodes", min: 1, max: 100) ?? 1
+        let options = body.fields["provider_options"] ?? .object([:])
+        guard options.objectValue != nil || options.isNull else {
+            throw APIError.badRequest("provider_options: expected an object, got \(options.typeName)", field: "provider_options")
+        }
+        let (cluster, action) = try write { tx -> (NodeCluster, Action) in
+            let clash = try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM objects WHERE kind = 'nodecluster' AND namespace = ? AND name = ? AND state != 'Terminated'",
+                                         arguments: [caller.namespace, name]) ?? 0
+            if clash > 0 { throw APIError.conflict("A node cluster named '\(name)' already exists in namespace '\(caller.namespace)'") }
+            var nc = NodeCluster()
+            nc.uuid = newUUID()
+            nc.resource_uri = ResourceURI.object(.nodecluster, namespace: caller.namespace, id: nc.uuid)
+            nc.name = name
+            nc.nickname = try body.string("nickname") ?? name
+            nc.node_type = catalog.normalize(typeURI)
+            nc.region = catalog.normalize(regionURI)
+            nc.disk = disk
+            nc.target_num_nodes = target
+            nc.tags = try body.tags() ?? []
+            nc.provider_options = options.isNull ? .object([:]) : options
+            try tx.put(nc, namespace: caller.namespace, event: "create", resourceURI: nc.resource_uri)
+            let a = try recordAction(tx, req, caller: caller, name: "Node Cluster Create", object: nc.resource_uri, async: false)
+            return (nc, a)
+        }
+        return try .json(cluster, status: .created, actionURI: action.resource_uri)
+    }
+
+    func updateNodeCluster(_ req: APIRequest, _ caller: Caller, _ uuid: String) throws -> APIResponse {
+        let body = try Body(req.body)
+        try body.rejectUnknown(allowed: ["target_num_nodes", "tags", "nickname"])
+        let target = try body.lenientInt("target_num_nodes", min: 0, max: 100)
+        let tags = try body.tags()
+        let nickname = try body.string("nickname")
+        var work: Work? = nil
+        let (cluster, action) = try write { tx -> (NodeCluster, Action) in
+            let ns = caller.namespace
+            var nc = try fetch(NodeCluster.self, tx, uuid, caller)
+            guard !["Terminating", "Terminated", "Deploying", "Scaling"].contains(nc.state) else { throw APIError.state("node cluster", nc.state, "update") }
+            if let nickname { nc.nickname = nickname }
+            if let tags {
+                nc.tags = tags
+                for var n in try tx.children(Node.self, parent: uuid) where n.state != "Terminated" {
+                    n.tags = tags
+                    try tx.put(n, namespace: ns, event: "update", parents: [nc.resource_uri], resourceURI: n.resource_uri)
+                }
+            }
+            if let target, target != nc.target_num_nodes {
+                nc.target_num_nodes = target
+                if ["Deployed", "Partly deployed", "Empty cluster"].contains(nc.state) {
+                    nc.state = "Scaling"
+                    work = try prepareScale(tx, nc, ns)
+                }
+            }
+            try tx.put(nc, namespace: ns, event: "update", resourceURI: nc.resource_uri)
+            let a = try recordAction(tx, req, caller: caller, name: "Node Cluster Update", object: nc.resource_uri, async: work != nil)
+            return (nc, a)
+        }
+        if let work { spawn(action, failure: "Node cluster scaling did not complete", work) }
+        return try .json(cluster, actionURI: action.resource_uri)
+    }
+
+    /// New nodes (state Deploying) for the cluster, up to its target.
+    func addNodes(_ tx: Tx, _ nc: NodeCluster, _ ns: String, count: Int) throws -> [String] {
+        let catalog = Catalog()
+        var ids: [String] = []
+        for _ in 0..<max(0, count) {
+            var n = Node()
+            n.uuid = newUUID()
+            n.resource_uri = ResourceURI.object(.node, namespace: ns, id: n.uuid)
+            n.external_fqdn = "\(n.uuid.prefix(8)).\(ns).node.\(config.domain)"
+            n.nickname = n.external_fqdn
+            n.node_cluster = nc.resource_uri
+            n.node_type = nc.node_type
+            n.region = nc.region
+            if let (_, region) = catalog.regionInfo(uri: nc.region), !region.zones.isEmpty {
+                let (p, _) = catalog.regionInfo(uri: nc.region)!
+                n.availability_zone = ResourceURI.az(p.name, region.name, region.zones[ids.count % region.zones.count])
+            }
+            if let (_, t) = catalog.typeInfo(uri: nc.node_type) { n.cpu = t.cpu; n.memory = t.memory }
+            n.disk = nc.disk
+            n.tags = nc.tags
+            n.state = "Deploying"
+            try tx.put(n, namespace: ns, event: "create", parents: [nc.resource_uri], resourceURI: n.resource_uri)
+            ids.append(n.uuid)
+        }
+        return ids
+    }
+
+    func prepareScale(_ tx: Tx, _ nc: NodeCluster, _ ns: String) throws -> Work {
+        let nodes = try tx.children(Node.self, parent: nc.uuid).filter { $0.state != "Terminated" }
+        let uuid = nc.uuid
+        if nc.target_num_nodes > nodes.count {
+            let ids = try addNodes(tx, nc, ns, count: nc.target_num_nodes - nodes.count)
+            return { let ok = await self.deployNodes(ids); self.settleCluster(uuid); return ok }
+        }
+        // Remove the emptiest nodes first.
+        let victims = nodes.sorted { $0.current_num_containers < $1.current_num_containers }.prefix(nodes.count - nc.target_num_nodes)
+        for var n in victims { n.state = "Terminating"; try tx.put(n, namespace: ns, event: "update", parents: [nc.resource_uri], resourceURI: n.resource_uri) }
+        let ids = victims.map(\.uuid)
+        return { await self.terminateNodes(ids); self.settleCluster(uuid); return true }
+    }
+
+    func clusterOperation(_ req: APIRequest, _ caller: Caller, _ uuid: String, _ op: String) throws -> APIResponse {
+        let (cluster, action, work) = try write { tx -> (NodeCluster, Action, Work) in
+            let ns = caller.namespace
+            var nc = try fetch(NodeCluster.self, tx, uuid, caller)
+            let work: Work
+            switch op {
+            case "deploy":
+                guard nc.state == "Init" else { throw APIError.state("node cluster", nc.state, "deploy") }
+                nc.state = "Deploying"
+                try tx.put(nc, namespace: ns, event: "update", resourceURI: nc.resource_uri)
+                let ids = try addNodes(tx, nc, ns, count: nc.target_num_nodes)
+                work = { let ok = await self.deployNodes(ids); self.settleCluster(uuid); return ok }
+            default:
+                guard ["Init", "Deployed", "Partly deployed", "Empty cluster"].contains(nc.state) else { throw APIError.state("node cluster", nc.state, "terminate") }
+                nc.state = "Terminating"
+                try tx.put(nc, namespace: ns, event: "update", resourceURI: nc.resource_uri)
+                let nodes = try tx.children(Node.self, parent: uuid).filter { $0.state != "Terminated" }
+                for var n in nodes { n.state = "Terminating"; try tx.put(n, namespace: ns, event: "update", parents: [nc.resource_uri], resourceURI: n.resource_uri) }
+                let ids = nodes.map(\.uuid)
+                work = {
+                    await self.terminateNodes(ids)
+                    try? self.write { tx in
+                        guard var nc = try tx.get(NodeCluster.self, uuid) else { return }
+                        nc.state = "Terminated"
+                        nc.destroyed_datetime = APIDate.rfc1123(Date())
+                        nc.current_num_nodes = 0
+                        try tx.put(nc, namespace: ns, event: "delete", resourceURI: nc.resource_uri)
+                    }
+                    return true
+                }
+            }
+            let a = try recordAction(tx, req, caller: caller, name: "Node Cluster \(op.capitalized)", object: nc.resource_uri, async: true)
+            return (nc, a, work)
+        }
+        spawn(action, failure: "Node cluster \(op) did not complete", work)
+        return try accepted(cluster, action)
+    }
+
+    /// Deploys nodes through the driver; returns whether all of them came up.
+    func deployNodes(_ ids: [String]) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            for id in ids {
+                group.addTask {
+                    guard let node = try? self.read({ tx in try tx.get(Node.self, id) }) else { return false }
+                    let result: Result<NodeFacts, Error>
+                    do { result = .success(try await self.driver.deployNode(self.nodeSpec(node))) } catch { result = .failure(error) }
+                    let ns: String? = try? self.write { tx -> String? in
+                        guard var n = try tx.get(Node.self, id), let ns = try tx.namespace(of: Node.self, id), n.state == "Deploying" else { return nil }
+                        switch result {
+                        case .success(let facts):
+                            self.applyFacts(facts, to: &n)
+                            n.state = "Deployed"
+                            n.deployed_datetime = APIDate.rfc1123(Date())
+                        case .failure:
+                            n.state = "Unreachable"
+                        }
+                        try tx.put(n, namespace: ns, event: "update", parents: n.node_cluster.map { [$0] } ?? [], resourceURI: n.resource_uri)
+                        return ns
+                    }
+                    if case .success = result, let ns { await self.deployEveryNodeServices(ns) }
+                    if case .success = result { return true }
+                    return false
+                }
+            }
+            var ok = true
+            for await r in group { ok = ok && r }
+            return ok
+        }
+    }
+
+    func applyFacts(_ facts: NodeFacts, to n: inout Node) {
+        n.docker_version = facts.dockerVersion
+        n.docker_execdriver = facts.execDriver
+        n.docker_graphdriver = facts.graphDriver
+        if !facts.publicIP.isEmpty { n.public_ip = facts.publicIP }
+        n.last_seen = APIDate.rfc1123(Date())
+    }
+
+    /// A new node runs a container of every running EVERY_NODE service whose tags it has.
+    func deployEveryNodeServices(_ ns: String) async {
+        let work: [Work] = (try? write { tx -> [Work] in
+            var works: [Work] = []
+            for s in try tx.all(Service.self, where: "namespace = ? AND state IN ('Running', 'Partly running')", [ns]) where s.deployment_strategy == "EVERY_NODE" {
+                let ids = (try? createContainers(tx, s, ns, count: 0).map(\.uuid)) ?? []
+                if !ids.isEmpty {
+                    let uuid = s.uuid
+                    works.append { let ok = await self.launch(ids, sequential: false); self.settleService(uuid); return ok }
+                }
+            }
+            return works
+        }) ?? []
+        for w in work { _ = await w() }
+    }
+
+    /// Terminates nodes marked Terminating, and with them the containers they ran.
+    func terminateNodes(_ ids: [String]) async {
+        for id in ids {
+            let containers: [String] = (try? write { tx -> [String] in
+                var ids: [String] = []
+                for var c in try tx.all(Container.self, where: "parent2 = ? AND state != 'Terminated'", [id]) {
+                    c.state = "Terminating"
+                    try putContainer(tx, c, try tx.namespace(of: Container.self, c.uuid) ?? "")
+                    ids.append(c.uuid)
+                }
+                return ids
+            }) ?? []
+            await destroy(containers)
+            if let node = try? read({ tx in try tx.get(Node.self, id) }) { try? await driver.terminateNode(nodeSpec(node)) }
+            try? write { tx in
+                guard var n = try tx.get(Node.self, id), let ns = try tx.namespace(of: Node.self, id) else { return }
+                n.state = "Terminated"
+                n.destroyed_datetime = APIDate.rfc1123(Date())
+                n.current_num_containers = 0
+                try tx.put(n, namespace: ns, event: "delete", parents: n.node_cluster.map { [$0] } ?? [], resourceURI: n.resource_uri)
+                let services = Set(try tx.all(Container.self, where: "parent2 = ?", [id]).compactMap(\.indexParent))
+                for s in services { try refreshService(tx, s) }
+            }
+        }
+    }
+
+    func settleCluster(_ uuid: String) {
+        try? write { tx in try refreshCluster(tx, uuid, settle: true) }
+    }
+
+    func refreshCluster(_ tx: Tx, _ uuid: String, settle: Bool = false) throws {
+        guard var nc = try tx.get(NodeCluster.self, uuid), let ns = try tx.namespace(of: NodeCluster.self, uuid) else { return }
+        let before = nc
+        let nodes = try tx.children(Node.self, parent: uuid).filter { $0.state != "Terminated" }
+        nc.nodes = nodes.map(\.resource_uri)
+        nc.current_num_nodes = nodes.count
+        if nc.state != "Terminated", settle || !["Deploying", "Scaling", "Terminating"].contains(nc.state) {
+            let deployed = nodes.filter { $0.state == "Deployed" }.count
+            if nodes.isEmpty { nc.state = nc.deployed_datetime == nil && nc.state == "Init" ? "Init" : "Empty cluster" }
+            else if deployed == nodes.count && deployed >= nc.target_num_nodes { nc.state = "Deployed" }
+            else if deployed > 0 { nc.state = "Partly deployed" }
+            else if nc.state != "Init" { nc.state = "Partly deployed" }
+            if deployed > 0 && nc.deployed_datetime == nil { nc.deployed_datetime = APIDate.rfc1123(Date()) }
+        }
+        if nc != before { try tx.put(nc, namespace: ns, event: nc.state != before.state ? "update" : nil, resourceURI: nc.resource_uri) }
+    }
+
+    // MARK: - Nodes
+
+    func routeNodes(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
+        let s = req.segments
+        let m = req.method
+        switch s.count {
+        case 1 where m == .get:
+            return try list(Node.self, req, namespaces: [caller.namespace], filters: [
+                "node_cluster": .uriColumn("parent"),
+                "node_type": .sql("json_extract(body, '$.node_type') = ?"),
+                "region": .sql("json_extract(body, '$.region') = ?"),
+                "docker_version": .sql("json_extract(body, '$.docker_version') = ?"),
+                "nickname": .column("name"),
+            ])
+        case 2 where m == .get: return try fetchRaw(.node, s[1], caller)
+        case 2 where m == .patch: return try updateNode(req, caller, s[1])
+        case 2 where m == .delete: return try nodeOperation(req, caller, s[1], "terminate")
+        case 3 where m == .post && ["docker-upgrade", "health-check"].contains(s[2]): return try nodeOperation(req, caller, s[1], s[2])
+        case 1, 2, 3: throw APIError.methodNotAllowed(m, req.rawPath)
+        default: throw APIError.notFound("No endpoint at \(req.rawPath)")
+        }
+    }
+
+    func updateNode(_ req: APIRequest, _ caller: Caller, _ uuid: String) throws -> APIResponse {
+        let body = try Body(req.body)
+        try body.rejectUnknown(allowed: ["nickname", "tags"])
+        let (node, action) = try write { tx -> (Node, Action) in
+            var n = try fetch(Node.self, tx, uuid, caller)
+            guard n.state != "Terminated" else { throw APIError.state("node", n.state, "update") }
+            if let v = try body.string("nickname") { n.nickname = v }
+            if let v = try body.tags() { n.tags = v }
+            try tx.put(n, namespace: caller.namespace, event: "update", parents: n.node_cluster.map { [$0] } ?? [], resourceURI: n.resource_uri)
+            return (n, try recordAction(tx, req, caller: caller, name: "Node Update", object: n.resource_uri, async: false))
+        }
+        return try .json(node, actionURI: action.resource_uri)
+    }
+
+    func nodeOperation(_ req: APIRequest, _ caller: Caller, _ uuid: String, _ op: String) throws -> APIResponse {
+        let (node, action, work) = try write { tx -> (Node, Action, Work) in
+            let ns = caller.namespace
+            var n = try fetch(Node.self, tx, uuid, caller)
+            let parents = n.node_cluster.map { [$0] } ?? []
+            let work: Work
+            switch op {
+            case "docker-upgrade":
+                guard n.state == "Deployed" else { throw APIError.state("node", n.state, "upgrade") }
+                n.state = "Upgrading"
+                work = {
+                    guard let current = try? self.read({ tx in try tx.get(Node.self, uuid) }) else { return false }
+                    let facts = try? await self.driver.upgradeNode(self.nodeSpec(current))
+                    try? self.write { tx in
+                        guard var n = try tx.get(Node.self, uuid) else { return }
+                        if let facts { self.applyFacts(facts, to: &n) }
+                        n.state = "Deployed"
+                        try tx.put(n, namespace: ns, event: "update", parents: parents, resourceURI: n.resource_uri)
+                    }
+                    return facts != nil
+                }
+            case "health-check":
+                guard n.state == "Deployed" || n.state == "Unreachable" else { throw APIError.state("node", n.state, "health-check") }
+                work = {
+                    guard let current = try? self.read({ tx in try tx.get(Node.self, uuid) }) else { return false }
+                    let ok = await self.driver.checkNode(self.nodeSpec(current))
+                    try? self.write { tx in
+                        guard var n = try tx.get(Node.self, uuid), n.state == "Deployed" || n.state == "Unreachable" else { return }
+                        n.state = ok ? "Deployed" : "Unreachable"
+                        if ok { n.last_seen = APIDate.rfc1123(Date()) }
+                        try tx.put(n, namespace: ns, event: "update", parents: parents, resourceURI: n.resource_uri)
+                    }
+                    return ok
+                }
+            default:
+                guard n.state == "Deployed" || n.state == "Unreachable" else { throw APIError.state("node", n.state, "terminate") }
+                n.state = "Terminating"
+                // The cluster now wants one node fewer, so it does not replace this one.
+                if let nc = n.node_cluster, var cluster = try tx.get(NodeCluster.self, ResourceURI.lastSegment(nc)) {
+                    cluster.target_num_nodes = max(0, cluster.target_num_nodes - 1)
+                    try tx.put(cluster, namespace: ns)
+                }
+                let clusterUUID = n.node_cluster.map(ResourceURI.lastSegment)
+                work = { await self.terminateNodes([uuid]); if let clusterUUID { self.settleCluster(clusterUUID) }; return true }
+            }
+            try tx.put(n, namespace: ns, event: "update", parents: parents, resourceURI: n.resource_uri)
+            let names = ["docker-upgrade": "Node Upgrade", "health-check": "Node Health Check", "terminate": "Node Terminate"]
+            let a = try recordAction(tx, req, caller: caller, name: names[op] ?? "Node \(op)", object: n.resource_uri, async: true)
+            return (n, a, work)
+        }
+        spawn(action, failure: "Node \(op) did not succeed", work)
+        return try accepted(node, action)
+    }
+
+    /// Gives every namespace without node clusters one deployed cluster of `count` local nodes, so
+    /// that services can run right away.
+    func bootstrapNodes(count: Int) async throws {
+        guard count > 0 else { return }
+        for ns in accounts.allNamespaces {
+            let ids: [String]? = try write { tx -> [String]? in
+                let existing = try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM objects WHERE kind = 'nodecluster' AND namespace = ?", arguments: [ns]) ?? 0
+                guard existing == 0 else { return nil }
+                var nc = NodeCluster()
+                nc.uuid = newUUID()
+                nc.resource_uri = ResourceURI.object(.nodecluster, namespace: ns, id: nc.uuid)
+                nc.name = "local"
+                nc.nickname = "local"
+                nc.node_type = ResourceURI.nodeType("local", "local")
+                nc.region = ResourceURI.region("local", "local")
+                nc.target_num_nodes = count
+                nc.state = "Deploying"
+                try tx.put(nc, namespace: ns, event: "create", resourceURI: nc.resource_uri)
+                return try addNodes(tx, nc, ns, count: count)
+            }
+            guard let ids else { continue }
+            _ = await deployNodes(ids)
+            if let nc = try read({ tx in try tx.get(Node.self, ids[0])?.node_cluster }) { settleCluster(ResourceURI.lastSegment(nc)) }
+        }
+    }
+}

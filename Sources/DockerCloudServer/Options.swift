@@ -1,0 +1,178 @@
+import Foundation
+import Logging
+
+/// The operator's command line: `docker-cloud-server --listen 127.0.0.1:8080 --user alice:KEY ...`.
+public struct ServerOptions: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDir = ServerOptions.defaultDataDir
+    public var inMemory = false
+    var accounts = Accounts()
+    /// Users whose API key the server generated (and keeps in the data directory).
+    public var generatedKeys: [String] = []
+    public var nodes = 1
+    public var domain = "dockercloud.local"
+    public var transitionDelay: Duration = .milliseconds(50)
+    public var publicURLOverride: String?
+    public var logLevel: Logger.Level = .warning
+    public var showHelp = false
+    public var showVersion = false
+
+    public var publicURL: String { publicURLOverride ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    public var users: [String] { accounts.apiKeys.keys.sorted() }
+
+    public static var defaultDataDir: String {
+        let env = ProcessInfo.processInfo.environment
+        if let xdg = env["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/docker-cloud-server" }
+        return (env["HOME"] ?? NSTemporaryDirectory()) + "/.local/share/docker-cloud-server"
+    }
+
+    public static let usage = """
+        Usage: docker-cloud-server [OPTIONS]
+
+        A self-hosted Docker Cloud control plane: the REST API (/api/{app,infra,repo,audit}/v1/) and the
+        stream API (websockets: events, logs, exec) on one listener, with state in SQLite.
+
+        Options:
+          --listen HOST:PORT     Address to listen on (default 127.0.0.1:8080; port 0 picks a free port)
+          --data-dir DIR         Where the state is kept (default $XDG_DATA_HOME/docker-cloud-server,
+                                 else ~/.local/share/docker-cloud-server)
+          --in-memory            Keep nothing: a throwaway server for tests and demos
+          --user NAME[:APIKEY]   A user and their API key (repeatable). Without a key, one is generated
+                                 and kept in DIR/apikeys/NAME (mode 0600). The key is wiped from the
+                                 process's command line once read. Default: one user, "admin".
+          --users-file FILE      Users as NAME:APIKEY lines (keeps keys out of the process list)
+          --org NAME:MEMBER[,MEMBER...]
+                                 An organisation namespace and the users who belong to it (repeatable)
+          --nodes N              Deployed local nodes to give each namespace that has no node cluster
+                                 yet (default 1)
+          --driver simulated     Node driver: simulated (containers run in this process)
+          --delay MS             Duration of simulated transitions: node deploys, container starts
+                                 (default 50)
+          --domain DOMAIN        DNS domain of generated names (default dockercloud.local)
+          --public-url URL       Base URL clients use to reach this server (default http://LISTEN)
+          --log-level LEVEL      trace, debug, info, notice, warning, error or critical (default warning)
+          -h, --help             Show this help
+          --version              Show the version
+
+        On start it prints the export lines that point docker-cloud and the python SDK at it.
+        SIGINT or SIGTERM shut it down cleanly.
+        """
+
+    public struct UsageError: Error, CustomStringConvertible { public var description: String }
+
+    /// Parses arguments (without the program name). Secrets given on the command line are wiped
+    /// from `argv` by the caller through `scrubIndices`.
+    public static func parse(_ args: [String]) throws -> (ServerOptions, scrub: [Int]) {
+        var o = ServerOptions()
+        var scrub: [Int] = []
+        var userSpecs: [(String, String?)] = []
+        var orgSpecs: [(String, [String])] = []
+        var i = 0
+        func value(_ flag: String) throws -> String {
+            if let eq = args[i].firstIndex(of: "="), args[i].hasPrefix("--") { return String(args[i][args[i].index(after: eq)...]) }
+            i += 1
+            guard i < args.count else { throw UsageError(description: "\(flag) needs a value; see --help") }
+            return args[i]
+        }
+        while i < args.count {
+            let arg = args[i]
+            let flag = arg.hasPrefix("--") ? String(arg.split(separator: "=", maxSplits: 1)[0]) : arg
+            switch flag {
+            case "-h", "--help": o.showHelp = true
+            case "--version": o.showVersion = true
+            case "--in-memory": o.inMemory = true
+            case "--listen":
+                let v = try value(flag)
+                guard let colon = v.lastIndex(of: ":"), let port = Int(v[v.index(after: colon)...]), (0...65535).contains(port) else {
+                    throw UsageError(description: "--listen: '\(v)' is not HOST:PORT (e.g. 127.0.0.1:8080)")
+                }
+                o.host = String(v[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+                if o.host.isEmpty { o.host = "127.0.0.1" }
+                o.port = port
+            case "--data-dir":
+                let v = try value(flag)
+                o.dataDir = v.hasPrefix("/") ? v : FileManager.default.currentDirectoryPath + "/" + v
+            case "--user":
+                let v = try value(flag)
+                scrub.append(i)
+                let parts = v.split(separator: ":", maxSplits: 1).map(String.init)
+                guard let name = parts.first, !name.isEmpty, isName(name) else { throw UsageError(description: "--user: expected NAME[:APIKEY] with a name of letters, digits, '-' and '_'") }
+                if parts.count > 1, parts[1].isEmpty { throw UsageError(description: "--user \(name): the API key is empty") }
+                userSpecs.append((name, parts.count > 1 ? parts[1] : nil))
+            case "--users-file":
+                let path = try value(flag)
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw UsageError(description: "--users-file: cannot read \(path)") }
+                for (n, line) in text.split(separator: "\n").enumerated() {
+                    let l = line.trimmingCharacters(in: .whitespaces)
+                    if l.isEmpty || l.hasPrefix("#") { continue }
+                    let parts = l.split(separator: ":", maxSplits: 1).map(String.init)
+                    guard parts.count == 2, isName(parts[0]), !parts[1].isEmpty else { throw UsageError(description: "--users-file \(path):\(n + 1): expected NAME:APIKEY") }
+                    userSpecs.append((parts[0], parts[1]))
+                }
+            case "--org":
+                let v = try value(flag)
+                let parts = v.split(separator: ":", maxSplits: 1).map(String.init)
+                guard parts.count == 2, isName(parts[0]) else { throw UsageError(description: "--org: expected NAME:MEMBER[,MEMBER...]") }
+                orgSpecs.append((parts[0], parts[1].split(separator: ",").map(String.init)))
+            case "--nodes":
+                let v = try value(flag)
+                guard let n = Int(v), (0...100).contains(n) else { throw UsageError(description: "--nodes: expected a number from 0 to 100, got '\(v)'") }
+                o.nodes = n
+            case "--driver":
+                let v = try value(flag)
+                guard v == "simulated" else { throw UsageError(description: "--driver: '\(v)' is not available; drivers: simulated") }
+            case "--delay":
+                let v = try value(flag)
+                guard let ms = Int(v), (0...60000).contains(ms) else { throw UsageError(description: "--delay: expected milliseconds from 0 to 60000, got '\(v)'") }
+                o.transitionDelay = .milliseconds(ms)
+            case "--domain": o.domain = try value(flag)
+            case "--public-url": o.publicURLOverride = try value(flag).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+            case "--log-level":
+                let v = try value(flag)
+                guard let level = Logger.Level(rawValue: v) else { throw UsageError(description: "--log-level: '\(v)' is not one of trace, debug, info, notice, warning, error, critical") }
+                o.logLevel = level
+            default:
+                throw UsageError(description: "unknown option '\(arg)'; see --help")
+            }
+            i += 1
+        }
+        if userSpecs.isEmpty { userSpecs = [("admin", nil)] }
+        for (name, key) in userSpecs {
+            if o.accounts.apiKeys[name] != nil { throw UsageError(description: "--user \(name) is given twice") }
+            o.accounts.apiKeys[name] = key ?? ""
+            if key == nil { o.generatedKeys.append(name) }
+        }
+        for (org, members) in orgSpecs {
+            if o.accounts.apiKeys[org] != nil { throw UsageError(description: "--org \(org): a user has that name already") }
+            for m in members where o.accounts.apiKeys[m] == nil {
+                throw UsageError(description: "--org \(org): '\(m)' is not a user given with --user")
+            }
+            o.accounts.orgMembers[org, default: []].formUnion(members)
+        }
+        return (o, scrub)
+    }
+
+    static func isName(_ s: String) -> Bool { ServiceSpec.isValidName(s) }
+
+    /// Fills in generated API keys: kept in DATA/apikeys/NAME (0600) so they survive restarts;
+    /// for an in-memory server, fresh ones in a private temporary directory.
+    public mutating func resolveGeneratedKeys() throws -> String? {
+        guard !generatedKeys.isEmpty else { return nil }
+        let dir = inMemory ? NSTemporaryDirectory() + "docker-cloud-server-\(getpid())/apikeys" : dataDir + "/apikeys"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for name in generatedKeys {
+            let file = dir + "/" + name
+            if let existing = try? String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
+                accounts.apiKeys[name] = existing
+                continue
+            }
+            var bytes = [UInt8](repeating: 0, count: 20)
+            for k in bytes.indices { bytes[k] = UInt8.random(in: 0...255) }
+            let key = bytes.map { String(format: "%02x", $0) }.joined()
+            FileManager.default.createFile(atPath: file, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            accounts.apiKeys[name] = key
+        }
+        return dir
+    }
+}

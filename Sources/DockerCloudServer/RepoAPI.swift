@@ -1,0 +1,175 @@
+import DockerCloudAPI
+import Foundation
+import GRDB
+import HTTPTypes
+
+/// `/api/repo/v1/`: registries and the external repositories a namespace has registered.
+/// Repository credentials are kept for pulling and never returned.
+extension Engine {
+    static let dockerHub = "registry-1.docker.io"
+
+    func routeRepo(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
+        let s = req.segments
+        let m = req.method
+        switch s[0] {
+        case "registry" where m == .get:
+            let registries: [Registry] = try read { tx in try self.registries(tx, caller.namespace) }
+            if s.count > 1 {
+                let host = s.dropFirst().joined(separator: "/")
+                guard let r = registries.first(where: { $0.host == host }) else { throw APIError.notFound("No registry '\(host)'") }
+                return try .json(r)
+            }
+            return try filtered(req, registries, filters: ["name", "host", "is_docker_registry", "uuid"])
+        case "repository":
+            let name = s.dropFirst().joined(separator: "/")
+            if name.isEmpty {
+                if m == .get {
+                    let repos: [Repository] = try read { tx in try self.repositories(tx, caller.namespace) }
+                    return try filtered(req, repos, filters: ["name", "registry", "in_use"])
+                }
+                if m == .post { return try registerRepository(req, caller) }
+            } else {
+                if m == .get {
+                    let repo: Repository? = try read { tx in try self.repositories(tx, caller.namespace).first(where: { $0.name == name }) }
+                    guard let repo else { throw APIError.notFound("No repository '\(name)' in namespace '\(caller.namespace)'") }
+                    return try .json(repo)
+                }
+                if m == .patch { return try updateRepository(req, caller, name) }
+                if m == .delete { return try deleteRepository(req, caller, name) }
+            }
+            throw APIError.methodNotAllowed(m, req.rawPath)
+        case "registry":
+            throw APIError.methodNotAllowed(m, req.rawPath)
+        default:
+            throw APIError.notFound("No endpoint at \(req.rawPath)")
+        }
+    }
+
+    /// Filters objects on their top-level attributes (strings, booleans given as true/false).
+    func filtered<T: Codable & Sendable>(_ req: APIRequest, _ objects: [T], filters: Set<String>) throws -> APIResponse {
+        var result = objects
+        for (k, v) in req.query where !["limit", "offset", "format"].contains(k) {
+            guard filters.contains(k) else {
+                throw APIError.badRequest("'\(k)' is not a filter of this list; filters: \(filters.sorted().joined(separator: ", "))", field: k)
+            }
+            result = try result.filter { o in
+                let json = try JSONDecoder().decode(JSONValue.self, from: Tx.encoder.encode(o))
+                switch json[k] {
+                case .string(let s)?: return s == v
+                case .bool(let b)?: return (b ? "true" : "false") == v.lowercased()
+                default: return false
+                }
+            }
+        }
+        return try page(req, objects: result)
+    }
+
+    static func registryHost(of repository: String) -> String {
+        let first = repository.split(separator: "/").first.map(String.init) ?? repository
+        if repository.contains("/"), first.contains(".") || first.contains(":") || first == "localhost" { return first }
+        return dockerHub
+    }
+
+    func registry(host: String, namespace: String) -> Registry {
+        var r = Registry()
+        r.host = host
+        r.name = host == Engine.dockerHub ? "Docker Hub" : host
+        r.is_docker_registry = host == Engine.dockerHub
+        if let colon = host.lastIndex(of: ":"), let port = Int(host[host.index(after: colon)...]) {
+            r.port = port
+            r.is_ssl = port == 443
+        }
+        r.resource_uri = ResourceURI.object(.registry, namespace: namespace, id: host)
+        return r
+    }
+
+    func registries(_ tx: Tx, _ ns: String) throws -> [Registry] {
+        var hosts = [Engine.dockerHub]
+        for r in try tx.all(Repository.self, where: "namespace = ?", [ns]) {
+            let h = Engine.registryHost(of: r.name)
+            if !hosts.contains(h) { hosts.append(h) }
+        }
+        return hosts.map { registry(host: $0, namespace: ns) }
+    }
+
+    /// The namespace's repositories with `in_use` computed from its live services.
+    func repositories(_ tx: Tx, _ ns: String) throws -> [Repository] {
+        let images = Set(try String.fetchAll(tx.db, sql: "SELECT json_extract(body, '$.image_name') FROM objects WHERE kind = 'service' AND namespace = ? AND state != 'Terminated'", arguments: [ns])
+            .map { image -> String in
+                let last = image.split(separator: "/").last.map(String.init) ?? image
+                guard let colon = last.lastIndex(of: ":") else { return image }
+                return String(image.dropLast(last.distance(from: colon, to: last.endIndex)))
+            })
+        return try tx.all(Repository.self, where: "namespace = ?", [ns]).map { r in
+            var r = r
+            r.in_use = images.contains(r.name) || (Engine.registryHost(of: r.name) == Engine.dockerHub && images.contains("docker.io/" + r.name))
+            return r
+        }
+    }
+
+    static func validRepositoryName(_ name: String) -> Bool {
+        guard !name.isEmpty, !name.hasPrefix("/"), !name.hasSuffix("/"), !name.contains("//") else { return false }
+        guard !name.contains(where: { $0.isWhitespace || $0.isUppercase }) else { return false }
+        let last = name.split(separator: "/").last.map(String.init) ?? name
+        return !last.contains(":") && !last.contains("@")
+    }
+
+    func registerRepository(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
+        let body = try Body(req.body)
+        try body.rejectUnknown(allowed: ["name", "username", "password"])
+        guard let name = try body.string("name", required: true) else { throw APIError.badRequest("name is required", field: "name") }
+        guard Engine.validRepositoryName(name) else {
+            throw APIError.badRequest("name: '\(name)' is not a repository name like registry.example.com/team/image (lowercase, no tag)", field: "name")
+        }
+        let username = try body.string("username")
+        let password = try body.string("password")
+        let (repo, action) = try write { tx -> (Repository, Action) in
+            var r = Repository()
+            r.name = name
+            r.registry = registry(host: Engine.registryHost(of: name), namespace: caller.namespace).resource_uri
+            r.resource_uri = ResourceURI.object(.repository, namespace: caller.namespace, id: name)
+            if try tx.get(Repository.self, r.resource_uri) != nil {
+                throw APIError.conflict("Repository '\(name)' is already registered in namespace '\(caller.namespace)'")
+            }
+            try tx.put(r, namespace: caller.namespace)
+            try storeCredentials(tx, r.resource_uri, username: username, password: password)
+            let a = try recordAction(tx, req, caller: caller, name: "Repository Create", object: r.resource_uri, async: false)
+            return (try repositories(tx, caller.namespace).first { $0.name == name } ?? r, a)
+        }
+        return try .json(repo, status: .created, actionURI: action.resource_uri)
+    }
+
+    func storeCredentials(_ tx: Tx, _ uri: String, username: String?, password: String?) throws {
+        let current = try tx.setting("credentials:\(uri)").flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
+        var updated = current
+        if let username { updated["username"] = username }
+        if let password { updated["password"] = password }
+        try tx.setSetting("credentials:\(uri)", String(decoding: try JSONEncoder().encode(updated), as: UTF8.self))
+    }
+
+    func updateRepository(_ req: APIRequest, _ caller: Caller, _ name: String) throws -> APIResponse {
+        let body = try Body(req.body)
+        try body.rejectUnknown(allowed: ["username", "password"])
+        let username = try body.string("username")
+        let password = try body.string("password")
+        let (repo, action) = try write { tx -> (Repository, Action) in
+            let uri = ResourceURI.object(.repository, namespace: caller.namespace, id: name)
+            guard try tx.get(Repository.self, uri) != nil else { throw APIError.notFound("No repository '\(name)' in namespace '\(caller.namespace)'") }
+            try storeCredentials(tx, uri, username: username, password: password)
+            let a = try recordAction(tx, req, caller: caller, name: "Repository Update", object: uri, async: false)
+            return (try repositories(tx, caller.namespace).first { $0.name == name }!, a)
+        }
+        return try .json(repo, actionURI: action.resource_uri)
+    }
+
+    func deleteRepository(_ req: APIRequest, _ caller: Caller, _ name: String) throws -> APIResponse {
+        let action = try write { tx -> Action in
+            let uri = ResourceURI.object(.repository, namespace: caller.namespace, id: name)
+            guard try tx.get(Repository.self, uri) != nil else { throw APIError.notFound("No repository '\(name)' in namespace '\(caller.namespace)'") }
+            try tx.delete(Repository.self, uri)
+            try tx.db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: ["credentials:\(uri)"])
+            return try recordAction(tx, req, caller: caller, name: "Repository Delete", object: uri, async: false)
+        }
+        return APIResponse(status: .noContent, body: Data(), actionURI: action.resource_uri)
+    }
+}

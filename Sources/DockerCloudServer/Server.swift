@@ -1,0 +1,129 @@
+import DockerCloudAPI
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import NIOCore
+
+/// Request context carrying the peer's address (recorded in actions).
+struct APIRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let remoteIP: String
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteIP = source.channel.remoteAddress?.ipAddress ?? ""
+    }
+}
+
+/// A running server: the engine behind a Hummingbird HTTP/websocket listener.
+public final class DockerCloudServer: Sendable {
+    let engine: Engine
+    let options: ServerOptions
+
+    public init(options: ServerOptions) throws {
+        self.options = options
+        var logger = Logger(label: "docker-cloud-server")
+        logger.logLevel = options.logLevel
+        let store: Store
+        if options.inMemory {
+            store = try Store(path: nil)
+        } else {
+            try FileManager.default.createDirectory(atPath: options.dataDir, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+            store = try Store(path: options.dataDir + "/state.sqlite")
+        }
+        var config = EngineConfig()
+        config.domain = options.domain
+        config.transitionDelay = options.transitionDelay
+        config.publicURL = options.publicURL
+        engine = Engine(store: store, accounts: options.accounts, driver: SimulatedDriver(delay: options.transitionDelay),
+                        config: config, logger: logger)
+    }
+
+    /// Serves until SIGINT/SIGTERM. `onListening` receives the bound port (useful with port 0).
+    public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        await engine.recover()
+        try await engine.bootstrapNodes(count: options.nodes)
+        let engine = self.engine
+        let responder = CallbackResponder<APIRequestContext> { request, context in
+            await DockerCloudServer.respond(engine, request, ip: context.remoteIP)
+        }
+        let app = Application(
+            responder: responder,
+            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20, autoPing: .enabled(timePeriod: .seconds(20))))) { head, channel, _ in
+                guard let req = DockerCloudServer.apiRequest(head, body: Data(), ip: channel.remoteAddress?.ipAddress ?? ""),
+                      Engine.isStreamPath(req), let target = try? engine.streamTarget(req) else {
+                    return .dontUpgrade
+                }
+                return .upgrade([:]) { inbound, outbound, _ in
+                    await engine.serveStream(target, inbound: inbound, outbound: outbound)
+                }
+            },
+            configuration: .init(address: .hostname(options.host, port: options.port), serverName: "docker-cloud-server"),
+            onServerRunning: { [options] channel in
+                let port = channel.localAddress?.port ?? options.port
+                if options.publicURLOverride == nil {
+                    engine.publicBase.withLock { $0 = "http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)" }
+                }
+                await onListening(port)
+            },
+            logger: engine.logger
+        )
+        try await app.runService()
+    }
+
+    static func apiRequest(_ head: HTTPRequest, body: Data, ip: String) -> APIRequest? {
+        let target = head.path ?? "/"
+        let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = String(parts[0])
+        guard let (sub, ns, segments) = APIRequest.parsePath(path) else { return nil }
+        return APIRequest(method: head.method, rawPath: path, subsystem: sub, namespace: ns, segments: segments,
+                          query: APIRequest.parseQuery(parts.count > 1 ? String(parts[1]) : nil), body: body,
+                          authorization: head.headerFields[.authorization], userAgent: head.headerFields[.userAgent] ?? "",
+                          ip: ip)
+    }
+
+    static let maxBody = 8 << 20
+
+    static func respond(_ engine: Engine, _ request: Request, ip: String) async -> Response {
+        var request = request
+        let answer: APIResponse
+        let path = request.uri.path
+        do {
+            let buffer = try await request.collectBody(upTo: maxBody)
+            let body = Data(buffer: buffer)
+            if let req = apiRequest(request.head, body: body, ip: ip) {
+                if Engine.isStreamPath(req) {
+                    // A stream endpoint reached without (or with a refused) websocket upgrade.
+                    do {
+                        _ = try engine.streamTarget(req)
+                        answer = .error(.badRequest("\(path) is a websocket endpoint: connect with a websocket client (Upgrade: websocket)"))
+                    } catch let e as APIError { answer = .error(e) }
+                } else {
+                    answer = await engine.handle(req)
+                }
+            } else if path == "/auth" || path == "/auth/" {
+                if let user = engine.accounts.authenticate(request.headers[.authorization]) {
+                    answer = (try? APIResponse.json(["user": user, "namespaces": engine.accounts.namespaces(of: user).sorted().joined(separator: ",")])) ?? .error(.unauthorized)
+                } else {
+                    answer = .error(.unauthorized)
+                }
+            } else if path == "/" || path == "/_ping" {
+                answer = (try? APIResponse.json(["service": "docker-cloud-server", "api": "/api/{app,infra,repo,audit}/v1/"])) ?? .error(.notFound())
+            } else {
+                answer = .error(.notFound("No endpoint at \(path): the API lives under /api/<app|infra|repo|audit>/v1/"))
+            }
+        } catch {
+            answer = .error(APIError(status: .contentTooLarge, message: "Request body larger than \(maxBody >> 20) MiB"))
+        }
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let uri = answer.actionURI { headers[HTTPField.Name("X-DockerCloud-Action-URI")!] = uri }
+        if answer.status == .unauthorized { headers[.wwwAuthenticate] = "Basic realm=\"docker-cloud\"" }
+        if answer.status == .noContent {
+            return Response(status: answer.status, headers: headers)
+        }
+        return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: answer.body)))
+    }
+}

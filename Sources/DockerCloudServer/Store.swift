@@ -1,0 +1,270 @@
+import DockerCloudAPI
+import Foundation
+import GRDB
+
+/// A resource kept in the store: its JSON document plus the few columns lists filter and sort on.
+protocol StoredResource: Codable, Sendable {
+    static var endpoint: Endpoint { get }
+    /// Primary key within the kind: the uuid, or the name for repositories.
+    var key: String { get }
+    var indexName: String? { get }
+    var indexState: String? { get }
+    /// uuid of the owning object: service → stack, container → service, node → node cluster,
+    /// action → object, trigger → service.
+    var indexParent: String? { get }
+    /// container → node.
+    var indexParent2: String? { get }
+}
+
+extension StoredResource {
+    var indexParent2: String? { nil }
+}
+
+/// An event with the namespace it belongs to, which decides who may see it on the stream.
+struct NamespacedEvent: Sendable {
+    var namespace: String
+    var event: Event
+}
+
+/// The SQLite store. Every object is one row holding its API JSON, so that a list is a range scan
+/// whose bodies are spliced into the response without decoding. Writes are serialized by GRDB;
+/// with a file database, reads run concurrently (WAL).
+final class Store: Sendable {
+    let db: any DatabaseWriter
+
+    /// `path == nil` gives a throwaway in-memory database.
+    init(path: String?) throws {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            // WAL + NORMAL: a commit is in the WAL before we answer, so kill -9 loses nothing that was
+            // acknowledged; only a power cut could lose the last commits.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        if let path {
+            db = try DatabasePool(path: path, configuration: config)
+        } else {
+            db = try DatabaseQueue(configuration: config)
+        }
+        try migrate()
+    }
+
+    private func migrate() throws {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE objects (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    namespace TEXT NOT NULL,
+                    name TEXT,
+                    state TEXT,
+                    parent TEXT,
+                    parent2 TEXT,
+                    body BLOB NOT NULL,
+                    UNIQUE(kind, key)
+                );
+                CREATE INDEX objects_list ON objects(kind, namespace, seq);
+                CREATE INDEX objects_parent ON objects(kind, parent);
+                CREATE INDEX objects_parent2 ON objects(kind, parent2);
+                CREATE INDEX objects_name ON objects(kind, namespace, name);
+                CREATE TABLE logs (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    owner TEXT NOT NULL,
+                    source TEXT,
+                    stream TEXT,
+                    ts INTEGER NOT NULL,
+                    line TEXT NOT NULL
+                );
+                CREATE INDEX logs_owner ON logs(owner, seq);
+                CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                """)
+        }
+        try migrator.migrate(db)
+    }
+
+    /// Runs `body` in one write transaction and returns what it produced together with the events
+    /// it recorded; nothing it wrote is kept if it throws.
+    func write<T>(_ body: (Tx) throws -> T) throws -> (T, [NamespacedEvent]) {
+        try db.write { db in
+            let tx = Tx(db)
+            let value = try body(tx)
+            return (value, tx.events)
+        }
+    }
+
+    func read<T>(_ body: (Tx) throws -> T) throws -> T {
+        try db.read { db in try body(Tx(db)) }
+    }
+}
+
+/// Typed access to the store inside one transaction.
+final class Tx {
+    let db: Database
+    fileprivate(set) var events: [NamespacedEvent] = []
+
+    init(_ db: Database) { self.db = db }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    func get<T: StoredResource>(_ type: T.Type, _ key: String) throws -> T? {
+        guard let data = try Data.fetchOne(db, sql: "SELECT body FROM objects WHERE kind = ? AND key = ?",
+                                           arguments: [T.endpoint.rawValue, key]) else { return nil }
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    func namespace<T: StoredResource>(of type: T.Type, _ key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT namespace FROM objects WHERE kind = ? AND key = ?",
+                            arguments: [T.endpoint.rawValue, key])
+    }
+
+    /// Inserts or replaces the object. `event` ("create"/"update"/"delete") queues an event for
+    /// the stream, published once the transaction commits.
+    func put<T: StoredResource>(_ object: T, namespace: String, event: String? = nil, parents: [String] = [],
+                                resourceURI: String? = nil, state: String? = nil) throws {
+        let body = try Tx.encoder.encode(object)
+        try db.execute(sql: """
+            INSERT INTO objects (kind, key, namespace, name, state, parent, parent2, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(kind, key) DO UPDATE SET name = excluded.name, state = excluded.state, parent = excluded.parent,
+                parent2 = excluded.parent2, body = excluded.body
+            """, arguments: [T.endpoint.rawValue, object.key, namespace, object.indexName, object.indexState,
+                             object.indexParent, object.indexParent2, body])
+        if let event, let uri = resourceURI {
+            events.append(NamespacedEvent(namespace: namespace, event: Event(
+                type: T.endpoint.rawValue, action: event, parents: parents, resource_uri: uri,
+                state: state ?? object.indexState, uuid: UUID().uuidString.lowercased(), datetime: APIDate.iso8601(Date()))))
+        }
+    }
+
+    func delete<T: StoredResource>(_ type: T.Type, _ key: String) throws {
+        try db.execute(sql: "DELETE FROM objects WHERE kind = ? AND key = ?", arguments: [T.endpoint.rawValue, key])
+    }
+
+
+    /// Every object of a kind matching an SQL condition on the index columns, in creation order.
+    func all<T: StoredResource>(_ type: T.Type, where condition: String = "1", _ arguments: StatementArguments = []) throws -> [T] {
+        let rows = try Data.fetchAll(db, sql: "SELECT body FROM objects WHERE kind = ? AND (\(condition)) ORDER BY seq",
+                                     arguments: [T.endpoint.rawValue] + arguments)
+        let decoder = JSONDecoder()
+        return try rows.map { try decoder.decode(T.self, from: $0) }
+    }
+
+    func children<T: StoredResource>(_ type: T.Type, parent: String) throws -> [T] {
+        try all(type, where: "parent = ?", [parent])
+    }
+
+    // MARK: logs
+
+    @discardableResult
+    func appendLog(owner: String, source: String?, stream: String?, line: String, at date: Date = Date()) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO logs (owner, source, stream, ts, line) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [owner, source, stream, Int(date.timeIntervalSince1970), line])
+        return db.lastInsertedRowID
+    }
+
+    struct LogRow { var seq: Int64; var owner: String; var source: String?; var stream: String?; var ts: Int; var line: String }
+
+    /// The last `tail` lines of the owners' logs, oldest first.
+    func logs(owners: [String], tail: Int?) throws -> [LogRow] {
+        guard !owners.isEmpty else { return [] }
+        let marks = owners.map { _ in "?" }.joined(separator: ",")
+        let limit = tail.map { " LIMIT \($0)" } ?? ""
+        let rows = try Row.fetchAll(db, sql: "SELECT seq, owner, source, stream, ts, line FROM logs WHERE owner IN (\(marks)) ORDER BY seq DESC\(limit)",
+                                    arguments: StatementArguments(owners))
+        return rows.reversed().map { LogRow(seq: $0[0], owner: $0[1], source: $0[2], stream: $0[3], ts: $0[4], line: $0[5]) }
+    }
+
+    // MARK: settings (counters)
+
+    func setting(_ key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key])
+    }
+
+    func setSetting(_ key: String, _ value: String) throws {
+        try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                       arguments: [key, value])
+    }
+
+    /// A counter that survives restarts (port allocation, container numbering).
+    func nextCounter(_ key: String, start: Int) throws -> Int {
+        let current = try setting(key).flatMap(Int.init) ?? (start - 1)
+        try setSetting(key, String(current + 1))
+        return current + 1
+    }
+}
+
+// MARK: - Index columns per resource
+
+extension Service: StoredResource {
+    static var endpoint: Endpoint { .service }
+    var key: String { uuid }
+    var indexName: String? { name }
+    var indexState: String? { state }
+    var indexParent: String? { stack.map(ResourceURI.lastSegment) }
+}
+
+extension Container: StoredResource {
+    static var endpoint: Endpoint { .container }
+    var key: String { uuid }
+    var indexName: String? { name }
+    var indexState: String? { state }
+    var indexParent: String? { service.map(ResourceURI.lastSegment) }
+    var indexParent2: String? { node.map(ResourceURI.lastSegment) }
+}
+
+extension Stack: StoredResource {
+    static var endpoint: Endpoint { .stack }
+    var key: String { uuid }
+    var indexName: String? { name }
+    var indexState: String? { state }
+    var indexParent: String? { nil }
+}
+
+extension NodeCluster: StoredResource {
+    static var endpoint: Endpoint { .nodecluster }
+    var key: String { uuid }
+    var indexName: String? { name }
+    var indexState: String? { state }
+    var indexParent: String? { nil }
+}
+
+extension Node: StoredResource {
+    static var endpoint: Endpoint { .node }
+    var key: String { uuid }
+    var indexName: String? { nickname }
+    var indexState: String? { state }
+    var indexParent: String? { node_cluster.map(ResourceURI.lastSegment) }
+}
+
+extension Action: StoredResource {
+    static var endpoint: Endpoint { .action }
+    var key: String { uuid }
+    var indexName: String? { action }
+    var indexState: String? { state }
+    var indexParent: String? { object.map(ResourceURI.lastSegment) }
+}
+
+extension Repository: StoredResource {
+    static var endpoint: Endpoint { .repository }
+    /// Names are unique per namespace only, so the key is the resource URI (which holds both).
+    var key: String { resource_uri }
+    var indexName: String? { name }
+    var indexState: String? { nil }
+    var indexParent: String? { nil }
+}
+
+extension Trigger: StoredResource {
+    static var endpoint: Endpoint { .trigger }
+    var key: String { uuid }
+    var indexName: String? { name }
+    var indexState: String? { nil }
+    /// The service uuid is the fifth-from-last segment of `.../service/<uuid>/trigger/<uuid>/`.
+    var indexParent: String? {
+        let parts = resource_uri.split(separator: "/")
+        return parts.count >= 3 ? String(parts[parts.count - 3]) : nil
+    }
+}

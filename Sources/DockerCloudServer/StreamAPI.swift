@@ -1,0 +1,174 @@
+import DockerCloudAPI
+import Foundation
+import HTTPTypes
+import HummingbirdWebSocket
+import NIOCore
+
+/// The stream API: websockets on the REST listener, authenticated like REST in the handshake.
+/// `/api/audit/v1/[ns/]events`, `/api/{app,audit}/v1/[ns/]{container,service,action}/<uuid>/logs/`
+/// and `/api/app/v1/[ns/]container/<uuid>/exec/`.
+enum StreamTarget: Sendable {
+    case events(namespace: String, type: String?, object: String?, parent: String?)
+    case logs(owners: [String], source: LogSource, tail: Int?, follow: Bool)
+    case exec(container: String, command: String)
+
+    enum LogSource: Sendable { case container(String), service(String), action(String) }
+}
+
+extension Engine {
+    /// Whether a request path is a stream endpoint (so that a plain HTTP request to it can be told so).
+    static func isStreamPath(_ req: APIRequest) -> Bool {
+        let s = req.segments
+        if req.subsystem == .audit, s == ["events"] { return true }
+        return s.count == 3 && (s[2] == "logs" || s[2] == "exec")
+    }
+
+    /// Authenticates and resolves a stream request; throws the APIError to answer instead.
+    func streamTarget(_ req: APIRequest) throws -> StreamTarget {
+        let caller = try authorize(req)
+        let s = req.segments
+        func flag(_ name: String, default value: Bool) throws -> Bool {
+            guard let v = req.queryValue(name) else { return value }
+            switch v.lowercased() {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default: throw APIError.badRequest("\(name): expected true or false, got '\(v)'", field: name)
+            }
+        }
+        func tail() throws -> Int? {
+            guard let v = req.queryValue("tail"), !v.isEmpty else { return 300 }
+            if v == "all" { return nil }
+            guard let n = Int(v), n >= 0 else { throw APIError.badRequest("tail: expected a number of lines, got '\(v)'", field: "tail") }
+            return n
+        }
+        switch (req.subsystem, s.first, s.count, s.last) {
+        case (.audit, "events", 1, _):
+            return .events(namespace: caller.namespace, type: req.queryValue("type"), object: req.queryValue("object"), parent: req.queryValue("parent"))
+        case (.app, "container", 3, "logs"):
+            let c = try read { tx in try fetch(Container.self, tx, s[1], caller) }
+            return .logs(owners: [c.uuid], source: .container(c.uuid), tail: try tail(), follow: try flag("follow", default: true))
+        case (.app, "service", 3, "logs"):
+            let owners: [String] = try read { tx in
+                let svc = try fetch(Service.self, tx, s[1], caller)
+                return [svc.uuid] + (try tx.children(Container.self, parent: svc.uuid).map(\.uuid))
+            }
+            return .logs(owners: owners, source: .service(s[1]), tail: try tail(), follow: try flag("follow", default: true))
+        case (.audit, "action", 3, "logs"):
+            let namespaces = req.namespace.map { [$0] } ?? caller.visible.sorted()
+            let a = try read { tx in try visibleAction(tx, s[1], caller.visible.sorted()) }
+            _ = namespaces
+            return .logs(owners: [a.uuid], source: .action(a.uuid), tail: try tail(), follow: try flag("follow", default: true))
+        case (.app, "container", 3, "exec"):
+            let c = try read { tx in try fetch(Container.self, tx, s[1], caller) }
+            guard c.state == "Running" else { throw APIError.state("container", c.state, "exec in") }
+            return .exec(container: c.uuid, command: req.queryValue("command") ?? "sh")
+        default:
+            throw APIError.notFound("No stream endpoint at \(req.rawPath)")
+        }
+    }
+
+    /// Serves an upgraded websocket until either side is done.
+    func serveStream(_ target: StreamTarget, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        switch target {
+        case .events(let ns, let type, let object, let parent):
+            let stream = events.subscribe { e in
+                e.namespace == ns && (type == nil || e.event.type == type) && (object == nil || e.event.resource_uri == object)
+                    && (parent == nil || e.event.parents.contains(parent!))
+            }
+            await untilClosed(inbound) {
+                for await e in stream {
+                    guard let data = try? Tx.encoder.encode(e.event) else { continue }
+                    try await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+                }
+            }
+        case .logs(let owners, let source, let tail, let follow):
+            await serveLogs(owners: owners, source: source, tail: tail, follow: follow, inbound: inbound, outbound: outbound)
+        case .exec(let container, let command):
+            await serveExec(container: container, command: command, inbound: inbound, outbound: outbound)
+        }
+    }
+
+    /// Runs `body` until it ends or the client goes away, whichever comes first.
+    func untilClosed(_ inbound: WebSocketInboundStream, _ body: @escaping @Sendable () async throws -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { do { for try await _ in inbound {} } catch {} }
+            group.addTask { try? await body() }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    func serveLogs(owners: [String], source: StreamTarget.LogSource, tail: Int?, follow: Bool,
+                   inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        // Subscribe before reading the tail so nothing falls between the two; seq removes the overlap.
+        let key: String
+        switch source { case .container(let u), .service(let u), .action(let u): key = u }
+        let ownerSet = Set(owners)
+        let live = follow ? liveLogs.subscribe { l in l.owners.contains(key) || l.owners.contains(where: ownerSet.contains) } : nil
+        let ended = follow ? events.subscribe { e in e.event.resource_uri.contains("/\(key)/") && ["Terminated", "Success", "Failed", "Canceled"].contains(e.event.state ?? "") } : nil
+        await untilClosed(inbound) { [self] in
+            let rows = (try? self.read { tx in try tx.logs(owners: owners, tail: tail) }) ?? []
+            var last: Int64 = 0
+            for r in rows {
+                last = r.seq
+                let isAction: Bool
+                if case .action = source { isAction = true } else { isAction = false }
+                let msg = LogMessage(source: isAction ? nil : r.source, log: r.line, streamType: isAction ? nil : r.stream, timestamp: r.ts)
+                try await outbound.write(.text(String(decoding: try Tx.encoder.encode(msg), as: UTF8.self)))
+            }
+            guard let live else { return }
+            let threshold = last
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await l in live where l.seq > threshold {
+                        try await outbound.write(.text(String(decoding: try Tx.encoder.encode(l.message), as: UTF8.self)))
+                    }
+                }
+                group.addTask {
+                    // The stream of a container or action ends with it.
+                    if case .service = source { try await Task.sleep(for: .seconds(86400 * 365)) }
+                    if let ended { for await _ in ended { try await Task.sleep(for: .milliseconds(100)); return } }
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        }
+        try? await outbound.close(.normalClosure, reason: nil)
+    }
+
+    func serveExec(container: String, command: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        let (input, feed) = AsyncStream<String>.makeStream()
+        let reader = Task {
+            do {
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    switch message {
+                    case .text(let t):
+                        if t.hasPrefix("{\"type\":\"resize\"") { continue }  // terminal size: nothing to resize here
+                        feed.yield(t)
+                    case .binary(let b): feed.yield(String(buffer: b))
+                    }
+                }
+            } catch {}
+            feed.finish()
+        }
+        let code: Int
+        do {
+            code = try await driver.exec(container, command: command, io: ExecIO(input: input, output: { stream, text in
+                struct Frame: Encodable { var type = "output"; var streamType: String; var output: String }
+                if let data = try? Tx.encoder.encode(Frame(streamType: stream, output: text)) {
+                    try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+                }
+            }))
+        } catch {
+            struct ErrorFrame: Encodable { var type = "error"; var data: [String: String] }
+            if let data = try? Tx.encoder.encode(ErrorFrame(data: ["errorMessage": "\(error)"])) {
+                try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+            }
+            code = 126
+        }
+        reader.cancel()
+        feed.finish()
+        // The exit status travels in the close reason, where clients that do not know it ignore it.
+        try? await outbound.close(.normalClosure, reason: "exit code \(code)")
+    }
+}

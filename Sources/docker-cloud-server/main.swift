@@ -1,0 +1,4 @@
+import DockerCloudServer
+import Foundation
+
+exit(await ServerMain.run(CommandLine.arguments))
