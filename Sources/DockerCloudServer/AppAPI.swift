@@ -204,6 +204,9 @@ extension Engine {
             return { await self.destroy(ids); self.settleService(uuid); return true }
         case "redeploy":
             guard ["Running", "Partly running", "Stopped", "Not running"].contains(s.state) else { throw APIError.state("service", s.state, "redeploy") }
+            if s.target_num_containers > 0 || s.deployment_strategy == "EVERY_NODE", try eligibleNodes(tx, s, ns).isEmpty {
+                throw noNodesError(s, ns)
+            }
             s.state = "Redeploying"
             s.synchronized = true
             s.deployed_datetime = now
@@ -226,7 +229,7 @@ extension Engine {
                         var ids: [String] = []
                         for c in batch where replaced < target {
                             let node = try nodes.first { $0.resource_uri == c.node } ?? engine.chooseNode(tx, service, nodes)
-                            guard let node else { continue }
+                            guard let node else { ok = false; continue }
                             ids.append(try engine.makeContainer(tx, try tx.get(Service.self, uuid) ?? service, ns, node: node, number: Links.number(of: c.name)).uuid)
                             replaced += 1
                         }

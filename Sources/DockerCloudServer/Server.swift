@@ -120,7 +120,6 @@ public final class DockerCloudServer: Sendable {
         }
         var headers: HTTPFields = [.contentType: "application/json"]
         if let uri = answer.actionURI { headers[HTTPField.Name("X-DockerCloud-Action-URI")!] = uri }
-        if answer.status == .unauthorized { headers[.wwwAuthenticate] = "Basic realm=\"docker-cloud\"" }
         if answer.status == .noContent {
             return Response(status: answer.status, headers: headers)
         }

@@ -1,0 +1,185 @@
+import Foundation
+import HummingbirdWSClient
+import Logging
+import XCTest
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The real `docker-cloud-server` binary, started on a free loopback port.
+final class ServerProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+    let stdoutLines: [String]
+    var base: String { "http://127.0.0.1:\(port)" }
+    var wsBase: String { "ws://127.0.0.1:\(port)" }
+
+    static var binary: String {
+        if let env = ProcessInfo.processInfo.environment["DOCKER_CLOUD_SERVER_BIN"] { return env }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/docker-cloud-server").path
+    }
+
+    static let defaultArguments = ["--user", "alice:alicekey", "--user", "bob:bobkey", "--user", "carol:carolkey",
+                                   "--org", "acme:alice,bob", "--nodes", "3", "--delay", "10"]
+
+    init(arguments: [String] = ServerProcess.defaultArguments, dataDir: String? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
+        process.arguments = ["--listen", "127.0.0.1:0"] + (dataDir.map { ["--data-dir", $0] } ?? ["--in-memory"]) + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var lines: [String] = []
+        var buffer = Data()
+        var found: Int? = nil
+        let deadline = Date().addingTimeInterval(30)
+        while found == nil && Date() < deadline {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            let text = String(decoding: buffer, as: UTF8.self)
+            lines = text.split(separator: "\n").map(String.init)
+            if let line = lines.first(where: { $0.contains("listening on http://127.0.0.1:") }),
+               let portText = line.split(separator: ":").last?.split(separator: " ").first, let p = Int(portText) {
+                found = p
+                // Wait for the export lines that follow.
+                if !text.contains("DOCKERCLOUD_APIKEY") { found = nil }
+            }
+        }
+        guard let found else {
+            process.terminate()
+            throw XCTSkip("server did not start: \(lines)")
+        }
+        port = found
+        stdoutLines = lines
+    }
+
+    func stop(signal: Int32 = SIGTERM) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+    }
+
+    deinit { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+}
+
+struct HTTPResult {
+    var status: Int
+    var headers: [String: String]
+    var data: Data
+    var json: Any? { try? JSONSerialization.jsonObject(with: data) }
+    var object: [String: Any] { json as? [String: Any] ?? [:] }
+    var objects: [[String: Any]] { object["objects"] as? [[String: Any]] ?? [] }
+    var text: String { String(decoding: data, as: UTF8.self) }
+    var actionURI: String? { headers.first { $0.key.lowercased() == "x-dockercloud-action-uri" }?.value }
+}
+
+/// A client for one user: raw HTTP with the user's Basic credentials.
+struct Client: Sendable {
+    let server: ServerProcess
+    var authorization: String?
+
+    init(_ server: ServerProcess, user: String? = "alice", key: String? = nil) {
+        self.server = server
+        if let user {
+            let k = key ?? "\(user)key"
+            authorization = "Basic " + Data("\(user):\(k)".utf8).base64EncodedString()
+        }
+    }
+
+    func request(_ method: String, _ path: String, json: Any? = nil, raw: String? = nil) async throws -> HTTPResult {
+        var req = URLRequest(url: URL(string: server.base + path)!)
+        req.httpMethod = method
+        req.setValue("application/json", forHTTPHeaderField: "Accept")
+        if let authorization { req.setValue(authorization, forHTTPHeaderField: "Authorization") }
+        if let json {
+            req.httpBody = try JSONSerialization.data(withJSONObject: json)
+            req.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        } else if let raw {
+            req.httpBody = Data(raw.utf8)
+            req.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: req)
+        let http = response as! HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (k, v) in http.allHeaderFields { headers["\(k)"] = "\(v)" }
+        return HTTPResult(status: http.statusCode, headers: headers, data: data)
+    }
+
+    func get(_ path: String) async throws -> HTTPResult { try await request("GET", path) }
+    func post(_ path: String, _ json: Any? = nil) async throws -> HTTPResult { try await request("POST", path, json: json) }
+    func patch(_ path: String, _ json: Any) async throws -> HTTPResult { try await request("PATCH", path, json: json) }
+    func delete(_ path: String) async throws -> HTTPResult { try await request("DELETE", path) }
+
+    /// Creates a service and returns its JSON.
+    func createService(_ body: [String: Any], file: StaticString = #filePath, line: UInt = #line) async throws -> [String: Any] {
+        let r = try await post("/api/app/v1/service/", body)
+        XCTAssertEqual(r.status, 201, r.text, file: file, line: line)
+        return r.object
+    }
+
+    /// Polls an object until `predicate` holds (or fails after `timeout`).
+    @discardableResult
+    func waitFor(_ path: String, timeout: TimeInterval = 10, file: StaticString = #filePath, line: UInt = #line,
+                 _ predicate: ([String: Any]) -> Bool) async throws -> [String: Any] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last: [String: Any] = [:]
+        while Date() < deadline {
+            last = try await get(path).object
+            if predicate(last) { return last }
+            try await Task.sleep(for: .milliseconds(30))
+        }
+        XCTFail("timed out waiting on \(path); last: \(last["state"] ?? last)", file: file, line: line)
+        return last
+    }
+
+    func waitForState(_ path: String, _ state: String, timeout: TimeInterval = 10, file: StaticString = #filePath, line: UInt = #line) async throws -> [String: Any] {
+        try await waitFor(path, timeout: timeout, file: file, line: line) { ($0["state"] as? String) == state }
+    }
+
+    /// Waits for the action behind a 202 to end and returns it.
+    func waitForAction(_ result: HTTPResult, file: StaticString = #filePath, line: UInt = #line) async throws -> [String: Any] {
+        guard let uri = result.actionURI else { XCTFail("no action URI: \(result.text)", file: file, line: line); return [:] }
+        return try await waitFor(uri, file: file, line: line) { ["Success", "Failed", "Canceled"].contains($0["state"] as? String ?? "") }
+    }
+
+    /// Opens a websocket, collects text messages until `until` says stop or the server closes.
+    func stream(_ path: String, send: [String] = [], timeout: TimeInterval = 10,
+                until: @escaping @Sendable ([String]) -> Bool = { _ in false }) async throws -> (messages: [String], closeReason: String?) {
+        var config = WebSocketClientConfiguration()
+        if let authorization { config.additionalHeaders[.authorization] = authorization }
+        let collected = Collected()
+        let logger = Logger(label: "test-ws")
+        let url = server.wsBase + path
+        let settings = config
+        let close = try await withThrowingTaskGroup(of: WebSocketCloseFrame?.self) { group in
+            group.addTask {
+                try await WebSocketClient.connect(url: url, configuration: settings, logger: logger) { inbound, outbound, _ in
+                    for s in send { try await outbound.write(.text(s)) }
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        if case .text(let t) = message {
+                            collected.append(t)
+                            if until(collected.all) { try await outbound.close(.normalClosure, reason: nil); return }
+                        }
+                    }
+                }
+            }
+            group.addTask { try await Task.sleep(for: .seconds(timeout)); return nil }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        return (collected.all, close?.reason)
+    }
+}
+
+final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [String] = []
+    func append(_ s: String) { lock.lock(); items.append(s); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return items }
+}
+
+func decode(_ s: String) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(s.utf8))) as? [String: Any] ?? [:]
+}
