@@ -1,0 +1,127 @@
+import Foundation
+import XCTest
+
+/// The operator's side: command line, exports, shutdown, persistence across restarts and kill -9.
+final class OperatorTests: XCTestCase {
+    func run(_ args: [String]) throws -> (Int32, String, String) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ServerProcess.binary)
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    func tempDir() -> String {
+        let dir = NSTemporaryDirectory() + "dcs-test-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return dir
+    }
+
+    func testHelpAndBadOptions() throws {
+        let (code, out, _) = try run(["--help"])
+        XCTAssertEqual(code, 0)
+        for flag in ["--listen", "--data-dir", "--in-memory", "--user", "--users-file", "--org", "--nodes", "--driver", "--delay", "--domain", "--public-url", "--log-level", "--version"] {
+            XCTAssertTrue(out.contains(flag), "--help does not document \(flag)")
+        }
+        for bad in [["--bogus"], ["--listen", "nowhere"], ["--nodes", "-1"], ["--org", "acme:ghost"], ["--driver", "docker"], ["--user"]] {
+            let (code, out, err) = try run(bad)
+            XCTAssertEqual(code, 2, "\(bad)")
+            XCTAssertEqual(out, "")
+            XCTAssertTrue(err.hasPrefix("docker-cloud-server: "), err)
+            XCTAssertEqual(err.split(separator: "\n").count, 1, "one line: \(err)")
+        }
+    }
+
+    func testPrintsExportsAndKeepsGeneratedKeysOutOfOutput() throws {
+        let dir = tempDir()
+        let server = try ServerProcess(arguments: ["--nodes", "0"], dataDir: dir)
+        defer { server.stop() }
+        let text = server.stdoutLines.joined(separator: "\n")
+        XCTAssertTrue(text.contains("export DOCKERCLOUD_REST_HOST=http://127.0.0.1:\(server.port)/"), text)
+        XCTAssertTrue(text.contains("export DOCKERCLOUD_STREAM_HOST=ws://127.0.0.1:\(server.port)/"), text)
+        XCTAssertTrue(text.contains("export DOCKERCLOUD_USER=admin"), text)
+        let key = try String(contentsOfFile: dir + "/apikeys/admin", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(key.count, 40)
+        XCTAssertFalse(text.contains(key), "the generated key is not printed")
+        let attributes = try FileManager.default.attributesOfItem(atPath: dir + "/apikeys/admin")
+        XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        let r = Client(server, user: "admin", key: key)
+        let ok = try awaitResult { try await r.get("/api/app/v1/service/").status }
+        XCTAssertEqual(ok, 200)
+    }
+
+    func testSIGTERMShutsDownCleanly() throws {
+        let server = try ServerProcess()
+        let start = Date()
+        server.stop(signal: SIGTERM)
+        XCTAssertEqual(server.process.terminationStatus, 0)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 10)
+        let interrupted = try ServerProcess()
+        interrupted.stop(signal: SIGINT)
+        XCTAssertEqual(interrupted.process.terminationStatus, 0)
+    }
+
+    func testStateSurvivesKill9AndRestart() async throws {
+        let dir = tempDir()
+        let args = ["--user", "alice:alicekey", "--nodes", "2", "--delay", "10"]
+        var server = try ServerProcess(arguments: args, dataDir: dir)
+        var alice = Client(server)
+        let s = try await alice.createService(["image": "busybox", "name": "durable", "target_num_containers": 2,
+                                               "run_command": "sh -c 'echo up; sleep 600'"])
+        let uri = s["resource_uri"] as! String
+        _ = try await alice.waitForAction(try await alice.post(uri + "start/"))
+        _ = try await alice.waitForState(uri, "Running")
+        let stack = try await alice.post("/api/app/v1/stack/", ["name": "kept", "services": [["name": "a", "image": "busybox"]]])
+        XCTAssertEqual(stack.status, 201)
+        let trigger = try await alice.post(uri + "trigger/", ["name": "t"])
+        XCTAssertEqual(trigger.status, 201)
+        // The last acknowledged write, right before the kill.
+        let last = try await alice.patch(uri, ["nickname": "acknowledged"])
+        XCTAssertEqual(last.status, 200)
+        server.stop(signal: SIGKILL)
+
+        server = try ServerProcess(arguments: args, dataDir: dir)
+        alice = Client(server)
+        let back = try await alice.waitForState(uri, "Running")
+        XCTAssertEqual(back["nickname"] as? String, "acknowledged")
+        XCTAssertEqual(back["running_num_containers"] as? Int, 2)
+        let stacks = try await alice.get("/api/app/v1/stack/").objects
+        XCTAssertEqual(stacks.map { $0["name"] as? String }, ["kept"])
+        let triggers = try await alice.get(uri + "trigger/").objects
+        XCTAssertEqual(triggers.count, 1)
+        let nodes = try await alice.get("/api/infra/v1/node/").objects
+        XCTAssertEqual(nodes.count, 2, "no second node cluster on restart")
+        let c = try await alice.get("/api/app/v1/container/?service=\(uri)").objects[0]
+        let logs = try await alice.stream((c["resource_uri"] as! String) + "logs/?follow=false").messages.map { decode($0)["log"] as? String }
+        XCTAssertEqual(logs.first, "up\n", "logs from before the restart are kept")
+        server.stop()
+    }
+
+    /// Runs an async closure from a synchronous test.
+    func awaitResult<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task { box.set(await Result { try await body() }); done.signal() }
+        done.wait()
+        return try box.get()
+    }
+}
+
+final class ResultBox<T>: @unchecked Sendable {
+    private var result: Result<T, Error>?
+    func set(_ r: Result<T, Error>) { result = r }
+    func get() throws -> T { try result!.get() }
+}
+
+extension Result where Failure == Error {
+    init(catching body: () async throws -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
+    }
+}

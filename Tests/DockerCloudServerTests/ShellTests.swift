@@ -1,0 +1,64 @@
+@testable import DockerCloudServer
+import DockerCloudAPI
+import Foundation
+import XCTest
+
+/// The simulated driver's shell: what containers print and how they exit.
+final class ShellTests: XCTestCase {
+    func run(_ script: String, env: [EnvVar] = []) async -> (out: String, err: String, code: Int) {
+        let shell = SimulatedShell(environment: env, hostname: "web-1", workingDir: "/app", user: "")
+        let box = Collected()
+        let code = await shell.run(script) { stream, text in box.append(stream + "\u{0}" + text) }
+        let parts = box.all.map { $0.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false).map(String.init) }
+        return (parts.filter { $0[0] == "stdout" }.map { $0[1] }.joined(), parts.filter { $0[0] == "stderr" }.map { $0[1] }.joined(), code)
+    }
+
+    func testCommandsAndExitCodes() async {
+        var r = await run("echo hello world; seq 3; printf '%s-%d\\n' a 7")
+        XCTAssertEqual(r.out, "hello world\n1\n2\n3\na-7\n")
+        XCTAssertEqual(r.code, 0)
+        r = await run("sh -c \"echo inner; exit 5\"")
+        XCTAssertEqual(r.out, "inner\n")
+        XCTAssertEqual(r.code, 5)
+        r = await run("false && echo no || echo yes")
+        XCTAssertEqual(r.out, "yes\n")
+        r = await run("nosuchcommand")
+        XCTAssertEqual(r.code, 127)
+        XCTAssertEqual(r.err, "sh: nosuchcommand: not found\n")
+        r = await run("echo oops >&2; exit 2")
+        XCTAssertEqual(r.err, "oops\n")
+        XCTAssertEqual(r.code, 2)
+    }
+
+    func testVariablesLoopsAndQuotes() async {
+        var r = await run("echo $GREETING ${GREETING}s '$GREETING' \"$HOSTNAME\"; pwd", env: [EnvVar(key: "GREETING", value: "hi")])
+        XCTAssertEqual(r.out, "hi his $GREETING web-1\n/app\n")
+        r = await run("for x in a b c; do echo item-$x; done")
+        XCTAssertEqual(r.out, "item-a\nitem-b\nitem-c\n")
+        r = await run("X=1; echo $X")
+        XCTAssertEqual(r.out, "1\n")
+        r = await run("while false; do echo; done")
+        XCTAssertEqual(r.code, 2, "only 'while true' loops exist")
+    }
+
+    func testPathParsing() {
+        XCTAssertEqual(APIRequest.parsePath("/api/app/v1/service/")?.1, nil)
+        XCTAssertEqual(APIRequest.parsePath("/api/app/v1/acme/service/u/start/")?.1, "acme")
+        XCTAssertEqual(APIRequest.parsePath("/api/app/v1/acme/service/u/start/")?.2, ["service", "u", "start"])
+        XCTAssertEqual(APIRequest.parsePath("/api/app/v1/service//u//trigger/")?.2, ["service", "u", "trigger"])
+        XCTAssertEqual(APIRequest.parsePath("/api/app/v1/service/service/")?.1, "service", "a user called 'service'")
+        XCTAssertEqual(APIRequest.parsePath("/api/audit/v1/events")?.2, ["events"])
+        XCTAssertNil(APIRequest.parsePath("/api/nope/v1/service/"))
+        XCTAssertNil(APIRequest.parsePath("/other"))
+    }
+
+    func testCredentialsParsing() {
+        var accounts = Accounts()
+        accounts.apiKeys = ["alice": "k:with:colons"]
+        XCTAssertEqual(accounts.authenticate("Basic " + Data("alice:k:with:colons".utf8).base64EncodedString()), "alice")
+        XCTAssertEqual(accounts.authenticate("ApiKey alice:k:with:colons"), "alice")
+        XCTAssertNil(accounts.authenticate("Basic " + Data("alice:k".utf8).base64EncodedString()))
+        XCTAssertNil(accounts.authenticate("Bearer x"))
+        XCTAssertNil(accounts.authenticate("Basic !!!"))
+    }
+}
