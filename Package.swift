@@ -27,6 +27,15 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "docker-cloud-server", dependencies: ["DockerCloudServer"]),
+        // make bench: drives a real docker-cloud-server over loopback.
+        .executableTarget(
+            name: "server-bench",
+            dependencies: [
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            // A script-like program with threads and top-level state: Swift 5 checking suits it.
+            swiftSettings: [.swiftLanguageMode(.v5)]
+        ),
         .testTarget(name: "DockerCloudAPITests", dependencies: ["DockerCloudAPI"]),
         .testTarget(
             name: "DockerCloudServerTests",

@@ -96,22 +96,28 @@ extension Engine {
         s.calculated_envvars = Links.calculatedEnv(s, containers: [], tx: tx, publicURL: publicURL)
         s.link_variables = Links.serviceVariables(s, containers: [], publicURL: publicURL)
         try tx.put(s, namespace: ns, event: "create", parents: s.stack.map { [$0] } ?? [], resourceURI: s.resource_uri)
-        try refreshLinkedFrom(tx, ns)
+        try refreshLinkedFrom(tx, ns, targets: linkTargets(s))
         return s
     }
 
-    /// Recomputes `linked_from_service` of every service of the namespace that is a link target.
-    func refreshLinkedFrom(_ tx: Tx, _ ns: String) throws {
-        let services = try tx.all(Service.self, where: "namespace = ? AND state != 'Terminated'", [ns])
-        var incoming: [String: [ServiceLink]] = [:]
-        for s in services { for l in s.linked_to_service { incoming[l.to_service, default: []].append(l) } }
-        for var s in services {
-            let from = incoming[s.resource_uri] ?? []
+    /// Recomputes `linked_from_service` of the given link targets (resource URIs) from the live
+    /// services that link to them.
+    func refreshLinkedFrom(_ tx: Tx, _ ns: String, targets: Set<String>) throws {
+        for target in targets {
+            guard var s = try tx.get(Service.self, ResourceURI.lastSegment(target)) else { continue }
+            let needle = Data("\"to_service\":\"\(target)\"".utf8)  // bodies are BLOBs: instr, not LIKE
+            let linking = try tx.all(Service.self, where: "namespace = ? AND state != 'Terminated' AND instr(body, ?) > 0", [ns, needle])
+            let from = linking.flatMap { $0.linked_to_service.filter { $0.to_service == target } }
             if from != s.linked_from_service {
                 s.linked_from_service = from
                 try tx.put(s, namespace: ns)
             }
         }
+    }
+
+    /// The services a service links to: the targets whose `linked_from_service` may change with it.
+    func linkTargets(_ services: Service?...) -> Set<String> {
+        Set(services.compactMap { $0 }.flatMap { $0.linked_to_service.map(\.to_service) })
     }
 
     func createService(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
@@ -143,7 +149,7 @@ extension Engine {
                 }
             }
             try tx.put(s, namespace: caller.namespace, event: "update", parents: s.stack.map { [$0] } ?? [], resourceURI: s.resource_uri)
-            try refreshLinkedFrom(tx, caller.namespace)
+            try refreshLinkedFrom(tx, caller.namespace, targets: linkTargets(before, s))
             try refreshService(tx, uuid)
             let a = try recordAction(tx, req, caller: caller, name: "Service Update", object: s.resource_uri, async: false)
             return (try tx.get(Service.self, uuid) ?? s, a)
@@ -258,7 +264,7 @@ extension Engine {
                     s.destroyed_datetime = APIDate.rfc1123(Date())
                     try tx.put(s, namespace: ns, event: "delete", parents: s.stack.map { [$0] } ?? [], resourceURI: s.resource_uri)
                     try self.refreshService(tx, uuid)
-                    try self.refreshLinkedFrom(tx, ns)
+                    try self.refreshLinkedFrom(tx, ns, targets: self.linkTargets(s))
                 }
                 return true
             }
@@ -432,6 +438,7 @@ extension Engine {
                 for s in existing { siblings[s.name] = s.resource_uri }
                 for s in ordered { if let n = try s.string("name"), siblings[n] == nil { siblings[n] = ResourceURI.object(.service, namespace: ns, id: newUUID()) } }
                 let wanted = Set(try ordered.compactMap { try $0.string("name") })
+                var retargeted = Set<String>()
                 for s in ordered {
                     let name = try s.string("name") ?? ""
                     if var current = existing.first(where: { $0.name == name }) {
@@ -444,6 +451,7 @@ extension Engine {
                         copyConfig(from: fresh, to: &current)
                         if current != before && !current.containers.isEmpty { current.synchronized = false }
                         try tx.put(current, namespace: ns, event: "update", parents: [st.resource_uri], resourceURI: current.resource_uri)
+                        retargeted.formUnion(linkTargets(before, current))
                     } else {
                         var created = try newService(tx, s, ns, stack: st, siblings: siblings)
                         if ["Running", "Partly running"].contains(st.state) {
@@ -454,7 +462,7 @@ extension Engine {
                 for var gone in existing where !wanted.contains(gone.name) {
                     works.append(try prepareServiceOperation(tx, &gone, ns, "terminate"))
                 }
-                try refreshLinkedFrom(tx, ns)
+                try refreshLinkedFrom(tx, ns, targets: retargeted)
             }
             try refreshStack(tx, uuid)
             let a = try recordAction(tx, req, caller: caller, name: "Stack Update", object: st.resource_uri, async: !works.isEmpty)

@@ -162,21 +162,23 @@ extension Engine {
         }
     }
 
-    /// Picks a node for one more container of `service`, following its deployment strategy.
+    /// Picks a node for one more container of `service`, following its deployment strategy:
+    /// the fewest containers in all (EMPTIEST_NODE), or of this service first (HIGH_AVAILABILITY).
+    /// Totals come from the nodes' maintained counts, so placement does not scan every container.
     func chooseNode(_ tx: Tx, _ service: Service, _ nodes: [Node]) throws -> Node? {
         guard !nodes.isEmpty else { return nil }
-        func count(_ node: Node, ofService: Bool) throws -> Int {
-            let extra = ofService ? " AND parent = ?" : ""
-            var args: StatementArguments = [node.uuid]
-            if ofService { args += [service.uuid] }
-            return try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM objects WHERE kind = 'container' AND parent2 = ? AND state != 'Terminated'\(extra)", arguments: args) ?? 0
+        var mine: [String: Int] = [:]
+        for row in try Row.fetchAll(tx.db, sql: "SELECT parent2, count(*) FROM objects WHERE kind = 'container' AND parent = ? AND state != 'Terminated' GROUP BY parent2",
+                                    arguments: [service.uuid]) {
+            mine[row[0] ?? ""] = row[1]
         }
-        var best: (Node, Int, Int)? = nil
-        for node in nodes {
-            let total = try count(node, ofService: false)
-            let mine = try count(node, ofService: true)
-            let key = service.deployment_strategy == "HIGH_AVAILABILITY" ? (mine, total) : (total, mine)
-            if best == nil || key < (best!.1, best!.2) { best = (node, key.0, key.1) }
+        var best: (Node, (Int, Int))? = nil
+        for listed in nodes {
+            let node = try tx.get(Node.self, listed.uuid) ?? listed  // counts change as this transaction places containers
+            let total = node.current_num_containers
+            let own = mine[node.uuid] ?? 0
+            let key = service.deployment_strategy == "HIGH_AVAILABILITY" ? (own, total) : (total, own)
+            if best == nil || key < best!.1 { best = (node, key) }
         }
         return best?.0
     }
@@ -299,10 +301,7 @@ extension Engine {
         let prepared: (ContainerSpec, String?, String)? = try? read { tx in
             guard let c = try tx.get(Container.self, uuid), c.state == "Starting",
                   let nodeURI = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(nodeURI)) else { return nil }
-            let spec = ContainerSpec(uuid: c.uuid, name: c.name, hostname: c.hostname, image: c.image_name, runCommand: c.run_command,
-                                     entrypoint: c.entrypoint, environment: c.container_envvars, workingDir: c.working_dir,
-                                     user: c.user, tty: c.tty, node: nodeSpec(node))
-            return (spec, c.service.map(ResourceURI.lastSegment), c.name)
+            return (containerSpec(c, node), c.service.map(ResourceURI.lastSegment), c.name)
         }
         guard let (spec, service, name) = prepared else { return false }
         let run = runtime.nextRun(uuid)
@@ -330,6 +329,12 @@ extension Engine {
             }
             return false
         }
+    }
+
+    func containerSpec(_ c: Container, _ node: Node) -> ContainerSpec {
+        ContainerSpec(uuid: c.uuid, name: c.name, hostname: c.hostname, image: c.image_name, runCommand: c.run_command,
+                      entrypoint: c.entrypoint, environment: c.container_envvars, workingDir: c.working_dir,
+                      user: c.user, tty: c.tty, node: nodeSpec(node))
     }
 
     func nodeSpec(_ node: Node) -> NodeSpec {

@@ -65,8 +65,8 @@ final class Store: Sendable {
                     UNIQUE(kind, key)
                 );
                 CREATE INDEX objects_list ON objects(kind, namespace, seq);
-                CREATE INDEX objects_parent ON objects(kind, parent);
-                CREATE INDEX objects_parent2 ON objects(kind, parent2);
+                CREATE INDEX objects_parent ON objects(kind, parent, state);
+                CREATE INDEX objects_parent2 ON objects(kind, parent2, state);
                 CREATE INDEX objects_name ON objects(kind, namespace, name);
                 CREATE TABLE logs (
                     seq INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -10,7 +10,7 @@ import NIOCore
 enum StreamTarget: Sendable {
     case events(namespace: String, type: String?, object: String?, parent: String?)
     case logs(owners: [String], source: LogSource, tail: Int?, follow: Bool)
-    case exec(container: String, command: String)
+    case exec(container: ContainerSpec, command: String)
 
     enum LogSource: Sendable { case container(String), service(String), action(String) }
 }
@@ -59,9 +59,13 @@ extension Engine {
             _ = namespaces
             return .logs(owners: [a.uuid], source: .action(a.uuid), tail: try tail(), follow: try flag("follow", default: true))
         case (.app, "container", 3, "exec"):
-            let c = try read { tx in try fetch(Container.self, tx, s[1], caller) }
-            guard c.state == "Running" else { throw APIError.state("container", c.state, "exec in") }
-            return .exec(container: c.uuid, command: req.queryValue("command") ?? "sh")
+            let spec: ContainerSpec = try read { tx in
+                let c = try fetch(Container.self, tx, s[1], caller)
+                guard c.state == "Running" else { throw APIError.state("container", c.state, "exec in") }
+                guard let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { throw APIError.state("container", "without node", "exec in") }
+                return containerSpec(c, node)
+            }
+            return .exec(container: spec, command: req.queryValue("command") ?? "sh")
         default:
             throw APIError.notFound("No stream endpoint at \(req.rawPath)")
         }
@@ -136,7 +140,7 @@ extension Engine {
         try? await outbound.close(.normalClosure, reason: nil)
     }
 
-    func serveExec(container: String, command: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    func serveExec(container: ContainerSpec, command: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         let (input, feed) = AsyncStream<String>.makeStream()
         let reader = Task {
             do {

@@ -41,6 +41,20 @@ final class ShellTests: XCTestCase {
         XCTAssertEqual(r.code, 2, "only 'while true' loops exist")
     }
 
+    func testIdleTailsParkInsteadOfHoldingATask() async {
+        let shell = SimulatedShell(environment: [], hostname: "h", workingDir: "/", user: "")
+        let box = Collected()
+        let parked = await shell.runParkable("echo up; sleep 5") { _, text in box.append(text) }
+        XCTAssertEqual(parked, .parked(.seconds(5)))
+        XCTAssertEqual(box.all, ["up\n"])
+        let forever = await shell.runParkable("sh -c 'echo a; sleep infinity'") { _, _ in }
+        XCTAssertEqual(forever, .parked(nil))
+        let notLast = await shell.runParkable("sleep 0.01; echo done") { _, _ in }
+        XCTAssertEqual(notLast, .exited(0), "a sleep followed by more work really sleeps")
+        let inLoop = await shell.runParkable("for i in 1; do sleep 0.01; done") { _, _ in }
+        XCTAssertEqual(inLoop, .exited(0))
+    }
+
     func testPathParsing() {
         XCTAssertEqual(APIRequest.parsePath("/api/app/v1/service/")?.1, nil)
         XCTAssertEqual(APIRequest.parsePath("/api/app/v1/acme/service/u/start/")?.1, "acme")

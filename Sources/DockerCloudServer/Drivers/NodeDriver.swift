@@ -64,7 +64,7 @@ protocol NodeDriver: Sendable {
     /// Removes the container (stopping it first if needed).
     func removeContainer(_ uuid: String) async throws
     /// Runs `command` inside the running container; returns its exit code.
-    func exec(_ uuid: String, command: String, io: ExecIO) async throws -> Int
+    func exec(_ container: ContainerSpec, command: String, io: ExecIO) async throws -> Int
 }
 
 struct DriverError: Error, CustomStringConvertible {

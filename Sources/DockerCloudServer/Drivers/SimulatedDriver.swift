@@ -5,34 +5,63 @@ import Synchronization
 /// Nodes and containers that exist only in this process. A container's run_command is executed by
 /// a small shell interpreter (SimulatedShell), so its output is deterministic and real enough for
 /// logs and exec, and it exits with a code when its command ends.
+///
+/// A container whose command has nothing left to do but wait (no command, `sleep N` or
+/// `sleep infinity` as its last step) is *parked*: it holds no task, only an entry with its wake-up
+/// time, which one scheduler task serves. Thousands of idle containers cost a few hundred bytes each.
 final class SimulatedDriver: NodeDriver {
     let name = "simulated"
     private let delay: Duration
-    private struct Running { var task: Task<Void, Never>; var spec: ContainerSpec }
-    private let running = Mutex<[String: Running]>([:])
+    private struct Parked { var deadline: ContinuousClock.Instant?; var io: any ContainerIO }
+    /// Shared with the scheduler task, hence a reference.
+    private final class ParkingLot: Sendable { let table = Mutex<[String: Parked]>([:]) }
+    private let active = Mutex<[String: Task<Void, Never>]>([:])
+    private let lot = ParkingLot()
+    private let wake: AsyncStream<Void>.Continuation
+    private let scheduler: Task<Void, Never>
     private let nodeCounter = Atomic<Int>(0)
-    /// Nodes made unreachable by tests or the operator (health checks fail for them).
+    /// Nodes made unreachable (health checks fail for them).
     let unreachable = Mutex<Set<String>>([])
 
-    init(delay: Duration) { self.delay = delay }
+    init(delay: Duration) {
+        self.delay = delay
+        let (signals, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.wake = wake
+        let lot = self.lot
+        scheduler = Task.detached {
+            var iterator = signals.makeAsyncIterator()
+            while !Task.isCancelled {
+                let now = ContinuousClock.now
+                let due: [(String, any ContainerIO)] = lot.table.withLock { table in
+                    let ready = table.filter { $0.value.deadline.map { $0 <= now } ?? false }
+                    for key in ready.keys { table.removeValue(forKey: key) }
+                    return ready.map { ($0.key, $0.value.io) }
+                }
+                for (_, io) in due { io.exited(code: 0) }
+                let next = lot.table.withLock { $0.values.compactMap(\.deadline).min() }
+                if let next {
+                    // Sleep until the next deadline, at most 100 ms so a new, earlier one is not missed by much.
+                    try? await Task.sleep(for: min(next - ContinuousClock.now, .milliseconds(100)))
+                } else if await iterator.next() == nil {
+                    return
+                }
+            }
+        }
+    }
+
+    deinit {
+        scheduler.cancel()
+        wake.finish()
+    }
 
     func deployNode(_ node: NodeSpec) async throws -> NodeFacts {
         try await Task.sleep(for: delay)
         let n = nodeCounter.wrappingAdd(1, ordering: .relaxed).newValue
-        return facts(for: node, ip: "127.0.\(1 + n / 250).\(1 + n % 250)", version: "1.13.1")
+        return facts(ip: "127.0.\(1 + n / 250).\(1 + n % 250)")
     }
 
-    private func facts(for node: NodeSpec, ip: String, version: String) -> NodeFacts {
-        let (cpu, memory) = SimulatedDriver.size(of: node.nodeType)
-        return NodeFacts(cpu: cpu, memory: memory, disk: 60, dockerVersion: version, execDriver: "native-0.2",
-                         graphDriver: "overlay2", publicIP: ip)
-    }
-
-    /// CPU and memory (MB) of a node type: from the catalog name where it says (`2gb`), else 1/1024.
-    static func size(of nodeType: String) -> (Int, Int) {
-        let digits = nodeType.prefix { $0.isNumber }
-        if let gb = Int(digits), nodeType.hasSuffix("gb") { return (max(1, gb / 2), gb * 1024) }
-        return (1, 1024)
+    private func facts(ip: String) -> NodeFacts {
+        NodeFacts(cpu: 0, memory: 0, disk: 0, dockerVersion: "1.13.1", execDriver: "native-0.2", graphDriver: "overlay2", publicIP: ip)
     }
 
     func terminateNode(_ node: NodeSpec) async throws {
@@ -45,32 +74,39 @@ final class SimulatedDriver: NodeDriver {
 
     func upgradeNode(_ node: NodeSpec) async throws -> NodeFacts {
         try await Task.sleep(for: delay)
-        return facts(for: node, ip: "", version: "1.13.1")
+        return facts(ip: "")
     }
 
     func startContainer(_ spec: ContainerSpec, io: any ContainerIO) async throws {
         try await Task.sleep(for: delay)
-        let shell = SimulatedShell(environment: spec.environment, hostname: spec.hostname, workingDir: spec.workingDir,
-                                   user: spec.user)
         let command = [spec.entrypoint, spec.runCommand].filter { !$0.isEmpty }.joined(separator: " ")
-        let image = spec.image
-        let task = Task {
-            let code: Int
-            if command.isEmpty {
-                // No command: the image's own long-running process.
-                io.output(stream: "stdout", text: "\(image) is running in \(spec.hostname)\n")
-                code = await SimulatedShell.waitForever()
-            } else {
-                code = await shell.run(command) { stream, text in io.output(stream: stream, text: text) }
-            }
-            io.exited(code: code)
+        if command.isEmpty {
+            // No command: the image's own long-running process.
+            io.output(stream: "stdout", text: "\(spec.image) is running in \(spec.hostname)\n")
+            park(spec.uuid, for: nil, io: io)
+            return
         }
-        running.withLock { $0[spec.uuid] = Running(task: task, spec: spec) }
+        let shell = SimulatedShell(environment: spec.environment, hostname: spec.hostname, workingDir: spec.workingDir, user: spec.user)
+        let uuid = spec.uuid
+        let task = Task { [self] in
+            let outcome = await shell.runParkable(command) { stream, text in io.output(stream: stream, text: text) }
+            _ = active.withLock { $0.removeValue(forKey: uuid) }
+            switch outcome {
+            case .exited(let code): io.exited(code: code)
+            case .parked(let wait): if !Task.isCancelled { park(uuid, for: wait, io: io) } else { io.exited(code: 143) }
+            }
+        }
+        active.withLock { $0[uuid] = task }
+    }
+
+    private func park(_ uuid: String, for wait: Duration?, io: any ContainerIO) {
+        lot.table.withLock { $0[uuid] = Parked(deadline: wait.map { ContinuousClock.now + $0 }, io: io) }
+        wake.yield()
     }
 
     func stopContainer(_ uuid: String) async throws {
-        let entry = running.withLock { $0.removeValue(forKey: uuid) }
-        entry?.task.cancel()
+        active.withLock { $0.removeValue(forKey: uuid) }?.cancel()
+        if let idle = lot.table.withLock({ $0.removeValue(forKey: uuid) }) { idle.io.exited(code: 143) }
         try await Task.sleep(for: delay)
     }
 
@@ -78,12 +114,14 @@ final class SimulatedDriver: NodeDriver {
         try await stopContainer(uuid)
     }
 
-    func exec(_ uuid: String, command: String, io: ExecIO) async throws -> Int {
-        guard let spec = running.withLock({ $0[uuid]?.spec }) else {
-            throw DriverError(description: "container is not running")
-        }
-        let shell = SimulatedShell(environment: spec.environment, hostname: spec.hostname, workingDir: spec.workingDir,
-                                   user: spec.user)
+    func isRunning(_ uuid: String) -> Bool {
+        active.withLock { $0[uuid] != nil } || lot.table.withLock { $0[uuid] != nil }
+    }
+
+    func exec(_ container: ContainerSpec, command: String, io: ExecIO) async throws -> Int {
+        guard isRunning(container.uuid) else { throw DriverError(description: "container is not running") }
+        let shell = SimulatedShell(environment: container.environment, hostname: container.hostname,
+                                   workingDir: container.workingDir, user: container.user)
         let trimmed = command.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty || ["sh", "bash", "/bin/sh", "/bin/bash", "ash"].contains(trimmed) {
             return await shell.interactive(input: io.input, output: io.output)

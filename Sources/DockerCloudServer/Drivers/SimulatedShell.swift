@@ -33,18 +33,36 @@ struct SimulatedShell: Sendable {
 
     /// Runs a script; returns its exit status. Cancellation (a stop) ends it with 143.
     func run(_ script: String, emit: @escaping Emit) async -> Int {
+        switch await run(script, emit: emit, parking: false) {
+        case .exited(let code): return code
+        case .parked: return 143
+        }
+    }
+
+    enum Outcome: Equatable { case exited(Int), parked(Duration?) }
+
+    /// Like `run`, but when all that is left is waiting (a `sleep` or `tail -f` as the very last
+    /// step) it returns `.parked(duration)` instead of waiting, `nil` meaning forever.
+    func runParkable(_ script: String, emit: @escaping Emit) async -> Outcome {
+        await run(script, emit: emit, parking: true)
+    }
+
+    private func run(_ script: String, emit: @escaping Emit, parking: Bool) async -> Outcome {
         var state = State(env: environment)
+        state.parking = parking
         do {
             let program = try Parser.parse(script)
-            let code = try await execute(program, &state, emit)
-            return Task.isCancelled ? 143 : code
+            let code = try await execute(program, &state, emit, tail: true)
+            return .exited(Task.isCancelled ? 143 : code)
         } catch let exit as ExitSignal {
-            return exit.code
+            return .exited(exit.code)
+        } catch let park as ParkSignal {
+            return .parked(park.wait)
         } catch is CancellationError {
-            return 143
+            return .exited(143)
         } catch {
             await emit("stderr", "sh: \(error)\n")
-            return 2
+            return .exited(2)
         }
     }
 
@@ -85,16 +103,20 @@ struct SimulatedShell: Sendable {
     struct State {
         var env: [String: String]
         var last = 0
+        var parking = false
     }
 
     struct ExitSignal: Error { var code: Int }
+    struct ParkSignal: Error { var wait: Duration? }
 
-    private func execute(_ list: [Node], _ state: inout State, _ emit: Emit) async throws -> Int {
+    /// `tail`: this list is the last thing the script does, so its last command may park.
+    private func execute(_ list: [Node], _ state: inout State, _ emit: Emit, tail: Bool = false) async throws -> Int {
         var i = 0
         while i < list.count {
             try Task.checkCancellation()
             let node = list[i]
-            state.last = try await execute(node.command, &state, emit)
+            let last = tail && i == list.count - 1 && node.next == nil
+            state.last = try await execute(node.command, &state, emit, tail: last)
             // Skip the rest of an `a && b` chain after a failure, or of `a || b` after a success.
             var j = i
             while j < list.count, let op = list[j].next, op != .semicolon {
@@ -106,7 +128,7 @@ struct SimulatedShell: Sendable {
         return state.last
     }
 
-    private func execute(_ command: Command, _ state: inout State, _ emit: Emit) async throws -> Int {
+    private func execute(_ command: Command, _ state: inout State, _ emit: Emit, tail: Bool) async throws -> Int {
         switch command {
         case .simple(let words, let toStderr):
             let argv = words.flatMap { expand($0, state.env) }
@@ -115,24 +137,25 @@ struct SimulatedShell: Sendable {
                 state.env[String(name[..<eq])] = String(name[name.index(after: eq)...])
                 return 0
             }
-            return try await builtin(name, Array(argv.dropFirst()), &state, toStderr ? "stderr" : "stdout", emit)
+            return try await builtin(name, Array(argv.dropFirst()), &state, toStderr ? "stderr" : "stdout", emit, tail: tail)
         case .whileTrue(let body):
             while true {
                 try Task.checkCancellation()
-                _ = try await execute(body, &state, emit)
+                _ = try await execute(body, &state, emit, tail: false)
                 await Task.yield()
             }
         case .forIn(let variable, let items, let body):
             var code = 0
             for item in items.flatMap({ expand($0, state.env) }) {
                 state.env[variable] = item
-                code = try await execute(body, &state, emit)
+                code = try await execute(body, &state, emit, tail: false)
             }
             return code
         }
     }
 
-    private func builtin(_ name: String, _ args: [String], _ state: inout State, _ stream: String, _ emit: Emit) async throws -> Int {
+    private func builtin(_ name: String, _ args: [String], _ state: inout State, _ stream: String, _ emit: Emit, tail: Bool) async throws -> Int {
+        let park = tail && state.parking
         switch name {
         case "echo":
             var a = args
@@ -156,10 +179,14 @@ struct SimulatedShell: Sendable {
             if !out.isEmpty { await emit(stream, out) }
             return 0
         case "sleep":
-            if args.first == "infinity" { return await Self.waitForever() }
+            if args.first == "infinity" {
+                if park { throw ParkSignal(wait: nil) }
+                return await Self.waitForever()
+            }
             guard let s = args.first.flatMap(Double.init), s >= 0 else {
                 await emit("stderr", "sleep: invalid time interval\n"); return 1
             }
+            if park { throw ParkSignal(wait: .milliseconds(Int(s * 1000))) }
             try await Task.sleep(for: .milliseconds(Int(s * 1000)))
             return 0
         case "exit":
@@ -181,15 +208,19 @@ struct SimulatedShell: Sendable {
             if args == ["/etc/hostname"] { await emit(stream, hostname + "\n"); return 0 }
             await emit("stderr", "cat: \(args.first ?? "-"): No such file or directory\n"); return 1
         case "tail":
-            if args.contains("-f") { return await Self.waitForever() }
+            if args.contains("-f") {
+                if park { throw ParkSignal(wait: nil) }
+                return await Self.waitForever()
+            }
             return 0
         case "sh", "bash", "/bin/sh", "/bin/bash":
             guard args.first == "-c", args.count >= 2 else {
+                if park { throw ParkSignal(wait: nil) }
                 return await Self.waitForever()  // an interactive shell with no stdin waits
             }
             let program = try Parser.parse(args[1])
             var inner = state
-            return try await execute(program, &inner, emit)
+            return try await execute(program, &inner, emit, tail: tail)
         default:
             await emit("stderr", "sh: \(name): not found\n")
             return 127
