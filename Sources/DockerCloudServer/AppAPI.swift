@@ -644,13 +644,14 @@ extension Engine {
     }
 
     func deleteTrigger(_ req: APIRequest, _ caller: Caller, _ service: String, _ uuid: String) throws -> APIResponse {
-        let action = try write { tx -> Action in
+        let (trigger, action) = try write { tx -> (Trigger, Action) in
             let t = try fetch(Trigger.self, tx, uuid, caller)
             guard t.indexParent == service else { throw APIError.notFound("No trigger '\(uuid)' on service '\(service)'") }
             try tx.delete(Trigger.self, uuid)
-            return try recordAction(tx, req, caller: caller, name: "Trigger Delete", object: ResourceURI.object(.service, namespace: caller.namespace, id: service), async: false)
+            return (t, try recordAction(tx, req, caller: caller, name: "Trigger Delete", object: ResourceURI.object(.service, namespace: caller.namespace, id: service), async: false))
         }
-        return APIResponse(status: .noContent, body: Data(), actionURI: action.resource_uri)
+        // Every answer carries a JSON body (clients parse them all): the trigger as it was.
+        return try .json(trigger, actionURI: action.resource_uri)
     }
 
     /// `POST .../trigger/<uuid>/call/[N/]`: no credentials; the trigger's URL is the secret.

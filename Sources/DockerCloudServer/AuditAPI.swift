@@ -56,8 +56,6 @@ extension Engine {
             }
             bounds.append((k.hasPrefix("start") ? "start" : "end", k.hasSuffix("gte"), d))
         }
-        var all = sqlQuery
-        all.query = sqlQuery.query.filter { $0.0 != "limit" && $0.0 != "offset" } + [("limit", "0")]
         let everything = try read { tx -> [Action] in
             var conditions = "namespace IN (\(namespaces.map { _ in "?" }.joined(separator: ",")))"
             var args = StatementArguments(namespaces)

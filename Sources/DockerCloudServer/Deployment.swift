@@ -167,10 +167,12 @@ extension Engine {
     /// Totals come from the nodes' maintained counts, so placement does not scan every container.
     func chooseNode(_ tx: Tx, _ service: Service, _ nodes: [Node]) throws -> Node? {
         guard !nodes.isEmpty else { return nil }
+        // Counted here rather than with GROUP BY parent2, which would lead SQLite to walk the
+        // per-node index over every container instead of this service's few.
         var mine: [String: Int] = [:]
-        for row in try Row.fetchAll(tx.db, sql: "SELECT parent2, count(*) FROM objects WHERE kind = 'container' AND parent = ? AND state != 'Terminated' GROUP BY parent2",
-                                    arguments: [service.uuid]) {
-            mine[row[0] ?? ""] = row[1]
+        for node in try String?.fetchAll(tx.db, sql: "SELECT parent2 FROM objects WHERE kind = 'container' AND parent = ? AND state != 'Terminated'",
+                                         arguments: [service.uuid]) {
+            mine[node ?? "", default: 0] += 1
         }
         var best: (Node, (Int, Int))? = nil
         for listed in nodes {

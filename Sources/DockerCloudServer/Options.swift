@@ -170,7 +170,9 @@ public struct ServerOptions: Sendable {
             var bytes = [UInt8](repeating: 0, count: 20)
             for k in bytes.indices { bytes[k] = UInt8.random(in: 0...255) }
             let key = bytes.map { String(format: "%02x", $0) }.joined()
-            FileManager.default.createFile(atPath: file, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600])
+            guard FileManager.default.createFile(atPath: file, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+                throw UsageError(description: "cannot write the API key of \(name) to \(file)")
+            }
             accounts.apiKeys[name] = key
         }
         return dir

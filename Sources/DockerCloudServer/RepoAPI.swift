@@ -163,13 +163,14 @@ extension Engine {
     }
 
     func deleteRepository(_ req: APIRequest, _ caller: Caller, _ name: String) throws -> APIResponse {
-        let action = try write { tx -> Action in
+        let (repo, action) = try write { tx -> (Repository, Action) in
             let uri = ResourceURI.object(.repository, namespace: caller.namespace, id: name)
-            guard try tx.get(Repository.self, uri) != nil else { throw APIError.notFound("No repository '\(name)' in namespace '\(caller.namespace)'") }
+            guard var repo = try tx.get(Repository.self, uri) else { throw APIError.notFound("No repository '\(name)' in namespace '\(caller.namespace)'") }
+            repo.in_use = try repositories(tx, caller.namespace).first { $0.name == name }?.in_use ?? false
             try tx.delete(Repository.self, uri)
             try tx.db.execute(sql: "DELETE FROM settings WHERE key = ?", arguments: ["credentials:\(uri)"])
-            return try recordAction(tx, req, caller: caller, name: "Repository Delete", object: uri, async: false)
+            return (repo, try recordAction(tx, req, caller: caller, name: "Repository Delete", object: uri, async: false))
         }
-        return APIResponse(status: .noContent, body: Data(), actionURI: action.resource_uri)
+        return try .json(repo, actionURI: action.resource_uri)
     }
 }

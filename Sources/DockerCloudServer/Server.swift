@@ -120,9 +120,6 @@ public final class DockerCloudServer: Sendable {
         }
         var headers: HTTPFields = [.contentType: "application/json"]
         if let uri = answer.actionURI { headers[HTTPField.Name("X-DockerCloud-Action-URI")!] = uri }
-        if answer.status == .noContent {
-            return Response(status: answer.status, headers: headers)
-        }
         return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: answer.body)))
     }
 }

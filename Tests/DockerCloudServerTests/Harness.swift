@@ -183,3 +183,16 @@ final class Collected: @unchecked Sendable {
 func decode(_ s: String) -> [String: Any] {
     (try? JSONSerialization.jsonObject(with: Data(s.utf8))) as? [String: Any] ?? [:]
 }
+
+/// A test case with its own server (default users alice, bob, carol; org acme) and alice's client.
+class ServerTestCase: XCTestCase {
+    var server: ServerProcess!
+    var alice: Client!
+
+    override func setUp() async throws {
+        server = try ServerProcess()
+        alice = Client(server)
+    }
+
+    override func tearDown() async throws { server.stop() }
+}

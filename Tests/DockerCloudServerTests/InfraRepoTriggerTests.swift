@@ -2,16 +2,7 @@ import Foundation
 import XCTest
 
 /// Catalogs, node clusters and nodes; registries and repositories; triggers; actions.
-final class InfraRepoTriggerTests: XCTestCase {
-    var server: ServerProcess!
-    var alice: Client!
-
-    override func setUp() async throws {
-        server = try ServerProcess()
-        alice = Client(server)
-    }
-
-    override func tearDown() async throws { server.stop() }
+final class InfraRepoTriggerTests: ServerTestCase {
 
     func testCatalogsAreBrowsable() async throws {
         let providers = try await alice.get("/api/infra/v1/provider/").objects.map { $0["name"] as! String }
@@ -124,7 +115,8 @@ final class InfraRepoTriggerTests: XCTestCase {
         let hub = try await alice.get("/api/repo/v1/registry/registry-1.docker.io/").object
         XCTAssertEqual(hub["is_docker_registry"] as? Bool, true)
         let deleted = try await alice.delete("/api/repo/v1/repository/registry.example.com/team/app/")
-        XCTAssertEqual(deleted.status, 204)
+        XCTAssertEqual(deleted.status, 200)
+        XCTAssertEqual(deleted.object["name"] as? String, "registry.example.com/team/app", "every answer carries a JSON body")
         XCTAssertNotNil(deleted.actionURI)
         let gone = try await alice.get("/api/repo/v1/repository/registry.example.com/team/app/")
         XCTAssertEqual(gone.status, 404)
@@ -169,7 +161,8 @@ final class InfraRepoTriggerTests: XCTestCase {
         let forged = try await anonymous.post("/api/app/v1/service/\(uuid)/trigger/\(UUID().uuidString.lowercased())/call/")
         XCTAssertEqual(forged.status, 404)
         let removed = try await alice.delete(redeploy.object["resource_uri"] as! String)
-        XCTAssertEqual(removed.status, 204)
+        XCTAssertEqual(removed.status, 200)
+        XCTAssertEqual(removed.object["name"] as? String, "deploy-hook")
         let stale = try await anonymous.post(url)
         XCTAssertEqual(stale.status, 404)
         let listWithoutAuth = try await anonymous.get("/api/app/v1/service/\(uuid)/trigger/")

@@ -2,16 +2,7 @@ import Foundation
 import XCTest
 
 /// Services, containers and stacks through their documented state machines.
-final class LifecycleTests: XCTestCase {
-    var server: ServerProcess!
-    var alice: Client!
-
-    override func setUp() async throws {
-        server = try ServerProcess()
-        alice = Client(server)
-    }
-
-    override func tearDown() async throws { server.stop() }
+final class LifecycleTests: ServerTestCase {
 
     func containers(_ serviceURI: String, live: Bool = true) async throws -> [[String: Any]] {
         let all = try await alice.get("/api/app/v1/container/?limit=0&service=\(serviceURI)").objects

@@ -2,16 +2,7 @@ import Foundation
 import XCTest
 
 /// The stream API over real websockets: events, logs (tail and follow), exec.
-final class StreamTests: XCTestCase {
-    var server: ServerProcess!
-    var alice: Client!
-
-    override func setUp() async throws {
-        server = try ServerProcess()
-        alice = Client(server)
-    }
-
-    override func tearDown() async throws { server.stop() }
+final class StreamTests: ServerTestCase {
 
     func testEventsStreamEveryChangeOfTheNamespace() async throws {
         let client = alice!
