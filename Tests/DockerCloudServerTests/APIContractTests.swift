@@ -128,7 +128,7 @@ final class APIContractTests: ServerTestCase {
                 XCTAssertEqual(r.status, 201, "a missing value is an empty string: \(r.text)")
                 continue
             }
-            XCTAssertEqual(r.status, 400, "\(String(describing: (json ?? raw) as Any)): \(r.text)")
+            XCTAssertEqual(r.status, 400, "\(raw ?? String(describing: json!)): \(r.text)")
             XCTAssertTrue((r.object["error"] as? String ?? "").contains(field), "\(field) not named in \(r.text)")
         }
         let list = try await alice.get("/api/app/v1/service/")
