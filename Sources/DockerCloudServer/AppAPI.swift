@@ -362,7 +362,10 @@ extension Engine {
 
     /// Services of a stack body, in an order where link targets come first.
     func stackServices(_ body: Body) throws -> [Body] {
-        let services = try body.objects("services") ?? []
+        // Entries come in Stack YAML form (the CLI sends the parsed stackfile) or API form.
+        let services = try (body.objects("services") ?? []).map { entry in
+            Body(object: try Stackfile.apiFields(entry.fields, path: entry.prefix), prefix: entry.prefix)
+        }
         var names: [String: Body] = [:]
         for (i, s) in services.enumerated() {
             guard let name = try s.string("name", required: true) else { continue }

@@ -185,6 +185,19 @@ extension Engine {
         return best?.0
     }
 
+    /// Whether `node` can take one more container of the service: a fixed published port
+    /// (`outer_port`) can be bound once per node.
+    func hostPortsFree(_ tx: Tx, _ service: Service, on node: Node) throws -> Bool {
+        let wanted = Set(service.container_ports.filter { $0.published && $0.outer_port != nil }.map { "\($0.outer_port!)/\($0.protocol_)" })
+        guard !wanted.isEmpty else { return true }
+        for c in try tx.all(Container.self, where: "parent2 = ? AND state != 'Terminated'", [node.uuid]) {
+            for p in c.container_ports where p.published {
+                if let outer = p.outer_port, wanted.contains("\(outer)/\(p.protocol_)") { return false }
+            }
+        }
+        return true
+    }
+
     func noNodesError(_ service: Service, _ ns: String) -> APIError {
         let tags = service.tags.isEmpty ? "" : " with tags \(service.tags.map(\.name).joined(separator: ", "))"
         return APIError(status: .conflict, message: "No deployed node\(tags) in namespace '\(ns)' to run service '\(service.name)' on: deploy a node cluster first")
@@ -206,7 +219,14 @@ extension Engine {
         guard count > 0 else { return [] }
         guard !nodes.isEmpty else { throw noNodesError(service, ns) }
         for _ in 0..<count {
-            guard let node = try chooseNode(tx, service, nodes) else { throw noNodesError(service, ns) }
+            let free = try nodes.filter { try hostPortsFree(tx, service, on: $0) }
+            guard let node = try chooseNode(tx, service, free) else {
+                if free.isEmpty {
+                    let ports = service.container_ports.filter { $0.published && $0.outer_port != nil }.map { "\($0.outer_port!)/\($0.protocol_)" }
+                    throw APIError(status: .conflict, message: "No node has host port \(ports.joined(separator: ", ")) free for another container of service '\(service.name)': lower target_num_containers or let the port be assigned (no outer_port)")
+                }
+                throw noNodesError(service, ns)
+            }
             created.append(try makeContainer(tx, service, ns, node: node))
         }
         return created

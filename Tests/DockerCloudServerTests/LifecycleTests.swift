@@ -253,3 +253,55 @@ final class LifecycleTests: ServerTestCase {
         XCTAssertTrue(left.allSatisfy { $0["state"] as? String == "Terminated" })
     }
 }
+
+/// Stacks sent the way the docker-cloud CLI sends them: each service as its parsed Stack YAML.
+final class StackfileTests: ServerTestCase {
+    func testStackfileKeysBecomeServiceFields() async throws {
+        let created = try await alice.post("/api/app/v1/stack/", ["name": "yaml", "services": [
+            ["name": "web", "image": "busybox", "command": ["sh", "-c", "echo hi; sleep 600"], "links": ["db:database"],
+             "ports": ["8080:80", "443", "53/udp"], "expose": ["9000", "80"], "environment": ["MODE=prod", "EMPTY"],
+             "volumes": ["/data", "/srv:/srv:ro"], "volumes_from": ["db"], "restart": "on-failure", "mem_limit": "1g",
+             "labels": ["team=core"], "tags": ["fast"], "target_num_containers": 2],
+            ["name": "db", "image": "postgres", "environment": ["POSTGRES_DB": "app", "PORT": 5432], "expose": [5432]],
+        ]])
+        XCTAssertEqual(created.status, 201, created.text)
+        let services = try await alice.get("/api/app/v1/service/?stack=\(created.object["resource_uri"]!)").objects
+        let web = try XCTUnwrap(services.first { $0["name"] as? String == "web" })
+        XCTAssertEqual(web["run_command"] as? String, "sh -c 'echo hi; sleep 600'")
+        XCTAssertEqual(web["autorestart"] as? String, "ON_FAILURE")
+        XCTAssertEqual(web["memory"] as? Int, 1024)
+        XCTAssertEqual(web["labels"] as? [String: String], ["team": "core"])
+        XCTAssertEqual((web["tags"] as? [[String: String]])?.map { $0["name"]! }, ["fast"])
+        let env = (web["container_envvars"] as! [[String: String]]).map { "\($0["key"]!)=\($0["value"]!)" }
+        XCTAssertEqual(env, ["MODE=prod", "EMPTY="])
+        let ports = (web["container_ports"] as! [[String: Any]]).map { "\($0["inner_port"]!)/\($0["protocol"]!)/\($0["published"]!)/\($0["outer_port"] ?? "-")" }
+        XCTAssertEqual(ports, ["80/tcp/1/8080", "443/tcp/1/<null>", "53/udp/1/<null>", "9000/tcp/0/<null>"].map { $0.replacingOccurrences(of: "<null>", with: "\(NSNull())") })
+        let links = web["linked_to_service"] as! [[String: Any]]
+        XCTAssertEqual(links.first?["name"] as? String, "database")
+        let bindings = web["bindings"] as! [[String: Any]]
+        XCTAssertEqual(bindings.count, 3)
+        XCTAssertEqual(bindings[1]["rewritable"] as? Bool, false)
+        XCTAssertTrue((bindings[2]["volumes_from"] as? String)?.contains("/service/") == true)
+        let db = try XCTUnwrap(services.first { $0["name"] as? String == "db" })
+        XCTAssertEqual(Set((db["container_envvars"] as! [[String: String]]).map { $0["key"]! + "=" + $0["value"]! }), ["POSTGRES_DB=app", "PORT=5432"])
+
+        let unsupported = try await alice.post("/api/app/v1/stack/", ["name": "built", "services": [["name": "x", "build": "."]]])
+        XCTAssertEqual(unsupported.status, 400)
+        XCTAssertTrue(unsupported.text.contains("services[0].build"), unsupported.text)
+        let badPort = try await alice.post("/api/app/v1/stack/", ["name": "ports", "services": [["name": "x", "image": "busybox", "ports": ["eighty"]]]])
+        XCTAssertEqual(badPort.status, 400)
+        XCTAssertTrue(badPort.text.contains("services[0].ports"), badPort.text)
+    }
+
+    func testAFixedHostPortIsBoundOncePerNode() async throws {
+        let s = try await alice.createService(["image": "busybox", "name": "edge", "target_num_containers": 3, "run_command": "sleep 600",
+                                               "container_ports": [["inner_port": 80, "outer_port": 80, "published": true]]])
+        _ = try await alice.waitForAction(try await alice.post((s["resource_uri"] as! String) + "start/"))
+        let nodes = try await alice.get("/api/app/v1/container/?service=\(s["resource_uri"]!)").objects.map { $0["node"] as! String }
+        XCTAssertEqual(Set(nodes).count, 3, "three nodes, one container each")
+        _ = try await alice.patch(s["resource_uri"] as! String, ["target_num_containers": 4])
+        let scale = try await alice.post((s["resource_uri"] as! String) + "scale/")
+        XCTAssertEqual(scale.status, 409, scale.text)
+        XCTAssertTrue(scale.text.contains("80/tcp"), scale.text)
+    }
+}
