@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The unmodified docker-cloud 1.0.9 CLI against a real docker-cloud-server: the commands a CI
+# script uses, with their exit codes and the output it relies on.
+# Usage: cli_test.sh PATH/TO/docker-cloud-server PATH/TO/docker-cloud-ref
+set -uo pipefail
+server=$1 dc=$2
+work=$(mktemp -d)
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
+"$server" --listen 127.0.0.1:0 --in-memory --user ci:cikey --nodes 3 --delay 10 >"$work/out" 2>"$work/err" &
+pid=$!
+for _ in $(seq 100); do grep -q DOCKERCLOUD_APIKEY "$work/out" 2>/dev/null && break; sleep 0.1; done
+port=$(grep -o '127.0.0.1:[0-9]*' "$work/out" | head -1 | cut -d: -f2)
+export DOCKERCLOUD_REST_HOST=http://127.0.0.1:$port/ DOCKERCLOUD_STREAM_HOST=ws://127.0.0.1:$port/
+export DOCKERCLOUD_USER=ci DOCKERCLOUD_APIKEY=cikey HOME=$work
+passed=0 failed=0
+# check NAME EXPECTED_RC GREP_PATTERN -- COMMAND...: runs the command, checks its exit code and stdout.
+check() {
+  local name=$1 rc=$2 pattern=$3; shift 4
+  local out got
+  out=$(timeout 60 "$@" 2>"$work/stderr"); got=$?
+  if [ "$got" = "$rc" ] && grep -qE -- "$pattern" <<<"$out"; then
+    passed=$((passed + 1)); echo "ok   $name"
+  else
+    failed=$((failed + 1)); echo "FAIL $name (exit $got, wanted $rc)"; echo "$out" | head -20; head -5 "$work/stderr"
+  fi
+}
+cd "$work"
+cat > docker-cloud.yml <<'YAML'
+web:
+  image: busybox
+  command: sh -c 'echo web up; sleep 600'
+  links: ["db:database"]
+  ports: ["8080:80"]
+  environment: ["MODE=prod"]
+  target_num_containers: 2
+db:
+  image: postgres
+  command: sleep 600
+  expose: ["5432"]
+YAML
+uuid='[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
+check "service run --sync"          0 "^$uuid\$"                     -- "$dc" service run -n hello -t 2 --sync busybox
+check "service ps"                  0 "hello +[0-9a-f]{8} +▶ Running +2 +busybox:latest" -- "$dc" service ps
+check "service scale --sync"        0 "^$uuid\$"                     -- "$dc" service scale hello 3 --sync
+check "container ps"                0 "hello-3 +[0-9a-f]{8} +▶ Running" -- "$dc" container ps
+check "service inspect"             0 '"target_num_containers": 3'  -- "$dc" service inspect hello
+check "stack up --sync"             0 "^$uuid\$"                     -- "$dc" stack up -n shop --sync
+check "stack ls"                    0 "shop +[0-9a-f]{8} +▶ Running" -- "$dc" stack ls
+check "stack export"                0 "- db:database"               -- "$dc" stack export shop
+check "service env ls (links)"      0 "tutum +DATABASE_PORT_5432_TCP_PORT +5432" -- "$dc" service env ls web.shop
+check "service logs"                0 "web-1 \\| web up"            -- "$dc" service logs web.shop
+# Without a terminal the old CLI keeps writing after the command ends and exits 3 on the closed
+# socket ("Broken pipe"), as it did against Docker Cloud (reference samples/exec.rc is 3 too).
+check "exec"                        3 "^hello-1\$"                  -- "$dc" exec hello-1 hostname
+check "trigger create"              0 "^$uuid\$"                     -- "$dc" trigger create --name hook hello
+check "trigger ls"                  0 "hook +REDEPLOY +http://127.0.0.1:$port/api/app/v1/ci/service/" -- "$dc" trigger ls hello
+check "tag add / ls"                0 "hello +Service +blue"        -- bash -c "'$dc' tag add -t blue hello >/dev/null && '$dc' tag ls hello"
+check "nodecluster create --sync"   0 "^$uuid\$"                     -- "$dc" nodecluster create edge digitalocean lon1 1gb --sync
+check "nodecluster ls"              0 "edge +[0-9a-f]{8} +London 1 +1GB +.* Deployed +1 +1" -- "$dc" nodecluster ls
+check "node ls"                     0 "▶ Deployed +edge"            -- "$dc" node ls
+check "repository register"         0 "^registry.example.com/x/y\$" -- "$dc" repository register -u u -p secretpass registry.example.com/x/y
+check "repository ls"               0 "registry.example.com/x/y +no" -- "$dc" repository ls
+check "action ls"                   0 "Service Scale"               -- "$dc" action ls
+check "service stop --sync"         0 "^$uuid\$"                     -- "$dc" service stop hello --sync
+check "stopped state"               0 "hello +[0-9a-f]{8} +◼ Stopped" -- "$dc" service ps
+check "not found"                   3 "^\$"                          -- "$dc" service inspect nosuch
+check "stack terminate --sync"      0 "^$uuid\$"                     -- "$dc" stack terminate shop --sync
+check "service terminate --sync"    0 "^$uuid\$"                     -- "$dc" service terminate hello --sync
+if grep -rq secretpass "$work/out" "$work/err"; then failed=$((failed + 1)); echo "FAIL a password reached the server's output"; fi
+echo "cli: $passed passed, $failed failed"
+[ "$failed" = 0 ]
