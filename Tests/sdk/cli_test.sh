@@ -3,7 +3,7 @@
 # script uses, with their exit codes and the output it relies on.
 # Usage: cli_test.sh PATH/TO/docker-cloud-server PATH/TO/docker-cloud-ref
 set -uo pipefail
-server=$1 dc=$2
+server=$(readlink -f "$1") dc=$(readlink -f "$2")
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 "$server" --listen 127.0.0.1:0 --in-memory --user ci:cikey --nodes 3 --delay 10 >"$work/out" 2>"$work/err" &
