@@ -13,12 +13,13 @@ port=$(grep -o '127.0.0.1:[0-9]*' "$work/out" | head -1 | cut -d: -f2)
 export DOCKERCLOUD_REST_HOST=http://127.0.0.1:$port/ DOCKERCLOUD_STREAM_HOST=ws://127.0.0.1:$port/
 export DOCKERCLOUD_USER=ci DOCKERCLOUD_APIKEY=cikey HOME=$work
 passed=0 failed=0
-# check NAME EXPECTED_RC GREP_PATTERN -- COMMAND...: runs the command, checks its exit code and stdout.
+# check NAME EXPECTED_RC GREP_PATTERN -- COMMAND...: runs the command, checks its exit code (a
+# regex) and its stdout.
 check() {
   local name=$1 rc=$2 pattern=$3; shift 4
   local out got
   out=$(timeout 60 "$@" 2>"$work/stderr"); got=$?
-  if [ "$got" = "$rc" ] && grep -qE -- "$pattern" <<<"$out"; then
+  if [[ "$got" =~ ^($rc)$ ]] && grep -qE -- "$pattern" <<<"$out"; then
     passed=$((passed + 1)); echo "ok   $name"
   else
     failed=$((failed + 1)); echo "FAIL $name (exit $got, wanted $rc)"; echo "$out" | head -20; head -5 "$work/stderr"
@@ -49,9 +50,9 @@ check "stack ls"                    0 "shop +[0-9a-f]{8} +▶ Running" -- "$dc" 
 check "stack export"                0 "- db:database"               -- "$dc" stack export shop
 check "service env ls (links)"      0 "tutum +DATABASE_PORT_5432_TCP_PORT +5432" -- "$dc" service env ls web.shop
 check "service logs"                0 "web-1 \\| web up"            -- "$dc" service logs web.shop
-# Without a terminal the old CLI keeps writing after the command ends and exits 3 on the closed
-# socket ("Broken pipe"), as it did against Docker Cloud (reference samples/exec.rc is 3 too).
-check "exec"                        3 "^hello-1\$"                  -- "$dc" exec hello-1 hostname
+# Without a terminal the old CLI keeps writing after the command ends and, depending on timing,
+# exits 3 on the closed socket ("Broken pipe"), as it did against Docker Cloud (samples/exec.rc).
+check "exec"                        "0|3" "^hello-1\$"                  -- "$dc" exec hello-1 hostname
 check "trigger create"              0 "^$uuid\$"                     -- "$dc" trigger create --name hook hello
 check "trigger ls"                  0 "hook +REDEPLOY +http://127.0.0.1:$port/api/app/v1/ci/service/" -- "$dc" trigger ls hello
 check "tag add / ls"                0 "hello +Service +blue"        -- bash -c "'$dc' tag add -t blue hello >/dev/null && '$dc' tag ls hello"
