@@ -11,7 +11,7 @@ RELEASE_BIN  = $(BUILD_DIR)/release/docker-cloud-server
 RUN_ADDR    ?= 127.0.0.1:8080
 
 # Debian packages the build and the tests need. Installed only when missing, and only as root.
-APT_PACKAGES = libsqlite3-dev
+APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev pkg-config
 
 .PHONY: all build release deps run test test-swift test-sdk bench clean
 

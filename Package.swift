@@ -7,15 +7,24 @@ let package = Package(
     products: [
         .executable(name: "docker-cloud-server", targets: ["docker-cloud-server"]),
         .library(name: "DockerCloudAPI", targets: ["DockerCloudAPI"]),
+        .library(name: "DockerCloudKit", targets: ["DockerCloudKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // Used directly by the server's HTTP/websocket channel (already in Hummingbird's graph).
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
     ],
     targets: [
         // Resource models, URIs and API paths shared by client and server. Foundation only.
         .target(name: "DockerCloudAPI"),
+        // libcurl, through a system-library module (Debian: libcurl4-openssl-dev).
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // The client core: HTTP and websockets over libcurl. Must not depend on the server's packages.
+        .target(name: "DockerCloudKit", dependencies: ["DockerCloudAPI", "CCurl"]),
         // The API server: HTTP + websocket routes, store, reconciler, node drivers.
         .target(
             name: "DockerCloudServer",
@@ -24,6 +33,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "WSCore", package: "swift-websocket"),
             ]
         ),
         .executableTarget(name: "docker-cloud-server", dependencies: ["DockerCloudServer"]),
@@ -37,10 +51,12 @@ let package = Package(
             swiftSettings: [.swiftLanguageMode(.v5)]
         ),
         .testTarget(name: "DockerCloudAPITests", dependencies: ["DockerCloudAPI"]),
+        .testTarget(name: "DockerCloudKitTests", dependencies: ["DockerCloudKit"]),
         .testTarget(
             name: "DockerCloudServerTests",
             dependencies: [
                 "DockerCloudServer",
+                "DockerCloudKit",
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ]

@@ -2,6 +2,7 @@ import DockerCloudAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -52,14 +53,9 @@ public final class DockerCloudServer: Sendable {
         }
         let app = Application(
             responder: responder,
-            server: .http1WebSocketUpgrade(configuration: .init(ws: .init(maxFrameSize: 1 << 20, autoPing: .enabled(timePeriod: .seconds(20))))) { head, channel, _ in
-                guard let req = DockerCloudServer.apiRequest(head, body: Data(), ip: channel.remoteAddress?.ipAddress ?? ""),
-                      Engine.isStreamPath(req), let target = try? engine.streamTarget(req) else {
-                    return .dontUpgrade
-                }
-                return .upgrade([:]) { inbound, outbound, _ in
-                    await engine.serveStream(target, inbound: inbound, outbound: outbound)
-                }
+            server: HTTPServerBuilder { responder in
+                StreamAwareHTTPChannel(responder: responder, engine: engine, maxFrameSize: 1 << 20,
+                                       autoPing: .enabled(timePeriod: .seconds(20)))
             },
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "docker-cloud-server"),
             onServerRunning: { [options] channel in

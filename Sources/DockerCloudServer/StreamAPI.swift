@@ -170,6 +170,9 @@ extension Engine {
             }
             code = 126
         }
+        // A moment before closing: a client that writes stdin in a loop (docker-cloud 1.0.9 without
+        // a terminal) reads the last output first instead of losing it to a reset connection.
+        try? await Task.sleep(for: .milliseconds(250))
         reader.cancel()
         feed.finish()
         // The exit status travels in the close reason, where clients that do not know it ignore it.

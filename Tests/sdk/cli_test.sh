@@ -65,6 +65,8 @@ check "action ls"                   0 "Service Scale"               -- "$dc" act
 check "service stop --sync"         0 "^$uuid\$"                     -- "$dc" service stop hello --sync
 check "stopped state"               0 "hello +[0-9a-f]{8} +◼ Stopped" -- "$dc" service ps
 check "not found"                   3 "^\$"                          -- "$dc" service inspect nosuch
+# A refused stream handshake must be a 401, which the old CLI turns into "Not Authorized", exit 2.
+check "event with a wrong key"      2 "^\$"                          -- env DOCKERCLOUD_APIKEY=wrong "$dc" event
 check "stack terminate --sync"      0 "^$uuid\$"                     -- "$dc" stack terminate shop --sync
 check "service terminate --sync"    0 "^$uuid\$"                     -- "$dc" service terminate hello --sync
 if grep -rq secretpass "$work/out" "$work/err"; then failed=$((failed + 1)); echo "FAIL a password reached the server's output"; fi

@@ -1,0 +1,127 @@
+import CCurl
+import Foundation
+
+/// An HTTP answer as the client sees it.
+public struct HTTPReply: Sendable {
+    public var status: Int
+    /// Header names lowercased.
+    public var headers: [String: String]
+    public var body: Data
+}
+
+/// A failure below HTTP: the request never got an answer.
+public struct TransportError: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable { case connect, timeout, tls, other }
+    public var kind: Kind
+    public var url: String
+    public var detail: String
+    public var description: String {
+        switch kind {
+        case .connect: return "cannot connect to \(url): \(detail)"
+        case .timeout: return "no answer from \(url) in time: \(detail)"
+        case .tls: return "TLS error talking to \(url): \(detail)"
+        case .other: return "request to \(url) failed: \(detail)"
+        }
+    }
+
+    init(_ code: CURLcode, url: String, detail: String) {
+        switch code {
+        case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: kind = .connect
+        case CURLE_OPERATION_TIMEDOUT: kind = .timeout
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CERTPROBLEM, CURLE_SSL_CACERT_BADFILE: kind = .tls
+        default: kind = .other
+        }
+        self.url = url
+        self.detail = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+    }
+}
+
+/// HTTP over libcurl. One transport owns one easy handle, so consecutive requests reuse the
+/// connection; proxies come from the environment (libcurl reads http_proxy, https_proxy,
+/// no_proxy) and TLS peers are always verified.
+public final class CurlTransport: @unchecked Sendable {
+    private let handle: UnsafeMutableRawPointer
+    private let lock = NSLock()
+    public var timeout: Int
+    public var connectTimeout: Int
+    public var userAgent: String
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    public init(timeout: Int = 60, connectTimeout: Int = 10, userAgent: String = "docker-cloud") {
+        _ = CurlTransport.globalInit
+        handle = curl_easy_init()
+        self.timeout = timeout
+        self.connectTimeout = connectTimeout
+        self.userAgent = userAgent
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    /// Collects what libcurl hands over: body bytes and header lines.
+    private final class Sink {
+        var body = Data()
+        var headerLines: [String] = []
+    }
+
+    public func send(_ method: String, _ url: String, headers: [String: String] = [:], body: Data? = nil) throws -> HTTPReply {
+        lock.lock()
+        defer { lock.unlock() }
+        curl_easy_reset(handle)
+        let sink = Sink()
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        var list: UnsafeMutablePointer<curl_slist>? = nil
+        for (k, v) in headers { list = curl_slist_append(list, "\(k): \(v)") }
+        list = curl_slist_append(list, "Expect:")  // no 100-continue round trip on bodies
+        defer { curl_slist_free_all(list) }
+
+        let result: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
+            dc_setopt_string(handle, CURLOPT_URL, url)
+            dc_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method)
+            dc_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
+            dc_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
+            dc_setopt_long(handle, CURLOPT_TIMEOUT, timeout)
+            dc_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout)
+            dc_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
+            dc_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+            dc_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+            dc_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
+            dc_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
+            dc_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
+            dc_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
+                let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+                sink.body.append(UnsafeRawPointer(data!).assumingMemoryBound(to: UInt8.self), count: size * count)
+                return size * count
+            }
+            dc_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
+            dc_setopt_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
+                let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
+                let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
+                // A new status line (after a redirect or 100 Continue) starts a new header block.
+                if line.hasPrefix("HTTP/") { sink.headerLines.removeAll() }
+                sink.headerLines.append(line.trimmingCharacters(in: .whitespacesAndNewlines))
+                return size * count
+            }
+            if let body {
+                return body.withUnsafeBytes { bytes in
+                    dc_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bytes.count)
+                    dc_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+                    return curl_easy_perform(handle)
+                }
+            }
+            return curl_easy_perform(handle)
+        }
+        guard result == CURLE_OK else {
+            throw TransportError(result, url: url, detail: String(cString: errorBuffer))
+        }
+        var status = 0
+        dc_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        var replyHeaders: [String: String] = [:]
+        for line in sink.headerLines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            replyHeaders[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return HTTPReply(status: status, headers: replyHeaders, body: sink.body)
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+@_spi(WSInternal) import WSCore
+
+/// The HTTP/1 child channel: plain requests go to the REST responder; websocket upgrades to a
+/// stream endpoint are accepted when `StreamAPI` resolves them. A refused upgrade is answered by
+/// the REST responder too, so a client with bad credentials gets the API's 401 (or 404) with its
+/// JSON body: Docker Cloud clients act on that status (the old CLI's `event` exits on a 401).
+/// HummingbirdWebSocket's own channel answers every refused upgrade with an empty 400, hence this.
+struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
+    enum Negotiated: Sendable {
+        case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, StreamTarget)
+        /// An upgrade we declined: NIO has consumed the request, so the answer is written here.
+        case refused(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, APIResponse)
+    }
+
+    struct Value: ServerChildChannelValue {
+        let negotiated: EventLoopFuture<Negotiated>
+        let channel: any Channel
+    }
+
+    struct StreamContext: WebSocketContext { let logger: Logger }
+
+    let responder: HTTPChannelHandler.Responder
+    let engine: Engine
+    let maxFrameSize: Int
+    let autoPing: AutoPingSetup
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let engine = self.engine
+            let accepted = NIOLockedValueBox<StreamTarget?>(nil)
+            let refusal = NIOLockedValueBox<APIResponse?>(nil)
+            let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
+                maxFrameSize: maxFrameSize,
+                shouldUpgrade: { channel, head in
+                    let request = try? HTTPRequest(head, secure: false, splitCookie: false)
+                    guard let request, let api = DockerCloudServer.apiRequest(request, body: Data(), ip: channel.remoteAddress?.ipAddress ?? ""),
+                          Engine.isStreamPath(api) else {
+                        refusal.withLockedValue { $0 = .error(.notFound("No stream endpoint at \(head.uri)")) }
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
+                    do {
+                        let target = try engine.streamTarget(api)
+                        accepted.withLockedValue { $0 = target }
+                        return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+                    } catch {
+                        let answer = (error as? APIError).map(APIResponse.error) ?? .error(APIError(status: .internalServerError, message: "Internal server error"))
+                        refusal.withLockedValue { $0 = answer }
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        let ws = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
+                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                        guard let target = accepted.withLockedValue({ $0 }) else { throw ChannelError.inappropriateOperationForState }
+                        return .websocket(ws, target)
+                    }
+                }
+            )
+            let upgrade = NIOTypedHTTPServerUpgradeConfiguration<Negotiated>(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
+                        let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                        if let answer = refusal.withLockedValue({ $0 }) { return .refused(http, answer) }
+                        return .http(http)
+                    }
+                }
+            )
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<Negotiated>(upgradeConfiguration: upgrade)
+            configuration.enablePipelining = false
+            configuration.enableErrorHandling = false
+            configuration.enableResponseHeaderValidation = false
+            let negotiated = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            return Value(negotiated: negotiated, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.negotiated.get() {
+            case .http(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            case .refused(let http, let answer):
+                try await http.executeThenClose { _, outbound in
+                    var headers: HTTPFields = [.connection: "close", .contentType: "application/json",
+                                               .contentLength: String(answer.body.count)]
+                    headers[.secWebSocketVersion] = "13"
+                    try await outbound.write(contentsOf: [
+                        .head(HTTPResponse(status: answer.status, headerFields: headers)),
+                        .body(ByteBuffer(data: answer.body)),
+                        .end(nil),
+                    ])
+                }
+            case .websocket(let ws, let target):
+                let engine = self.engine
+                _ = try await WebSocketHandler.handle(
+                    type: .server,
+                    configuration: .init(extensions: [], autoPing: autoPing, validateUTF8: false, maxFrameSize: maxFrameSize),
+                    asyncChannel: ws,
+                    context: StreamContext(logger: logger)
+                ) { inbound, outbound, _ in
+                    await engine.serveStream(target, inbound: inbound, outbound: outbound)
+                }
+            }
+        } catch {
+            logger.debug("connection ended: \(error)")
+        }
+    }
+}
