@@ -24,6 +24,10 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    init(kind: Kind, url: String, detail: String) {
+        self.kind = kind; self.url = url; self.detail = detail
+    }
+
     init(_ code: CURLcode, url: String, detail: String) {
         switch code {
         case CURLE_COULDNT_CONNECT, CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY: kind = .connect

@@ -1,3 +1,4 @@
+import DockerCloudAPI
 import DockerCloudKit
 import Foundation
 import XCTest
@@ -79,5 +80,59 @@ final class ClientTransportTests: ServerTestCase {
         XCTAssertThrowsError(try WebSocket(url: "ws://127.0.0.1:1/api/audit/v1/events")) { error in
             XCTAssertEqual((error as? TransportError)?.kind, .connect)
         }
+    }
+}
+
+/// The REST client of DockerCloudKit against the real server.
+final class APIClientTests: ServerTestCase {
+    func client(user: String = "alice", key: String = "alicekey", namespace: String? = nil, restHost: String? = nil) -> APIClient {
+        var config = APIConfig(restHost: restHost ?? server.base + "/", streamHost: server.wsBase + "/", namespace: namespace, userAgent: "test")
+        config.namespace = namespace
+        let auth = Credentials.basic(user, key)
+        return APIClient(config: config) { Credentials(authorization: auth, user: user, source: .apiKey) }
+    }
+
+    func testPathsNamespacesAndConcurrentPaging() async throws {
+        for i in 0..<23 { _ = try await alice.createService(["image": "busybox", "name": "page\(i)"]) }
+        let api = client()
+        XCTAssertEqual(api.path(.service), "/api/app/v1/service/")
+        XCTAssertEqual(api.path(.action, id: "x", operation: "retry"), "/api/audit/v1/action/x/retry/")
+        let services = try api.listAll(Service.self, api.path(.service), pageSize: 5)
+        XCTAssertEqual(services.map(\.name), (0..<23).map { "page\($0)" }, "every page, in API order")
+        let filtered = try api.listAll(Service.self, api.path(.service), filters: [("name", "page7")])
+        XCTAssertEqual(filtered.count, 1)
+        let org = client(namespace: "acme")
+        XCTAssertEqual(org.path(.service), "/api/app/v1/acme/service/")
+        XCTAssertEqual(try org.listAll(Service.self, org.path(.service)).count, 0)
+        XCTAssertEqual(org.path(.action), "/api/audit/v1/action/", "actions are not namespaced")
+    }
+
+    func testErrorsCarryTheServersMessage() {
+        let api = client()
+        XCTAssertThrowsError(try api.send("POST", api.path(.service), body: Data(#"{"image": 42}"#.utf8))) { error in
+            let e = error as? APIClientError
+            XCTAssertEqual(e?.status, 400)
+            XCTAssertEqual(e?.message, "image: expected a string, got number")
+        }
+        XCTAssertThrowsError(try client(key: "wrong").listAll(Service.self, "/api/app/v1/service/")) { error in
+            XCTAssertEqual((error as? APIClientError)?.status, 401)
+        }
+        XCTAssertThrowsError(try client(namespace: "nosuch").listAll(Service.self, "/api/app/v1/nosuch/service/")) { error in
+            XCTAssertEqual((error as? APIClientError)?.status, 404)
+            XCTAssertTrue("\(error)".contains("Namespace 'nosuch' does not exist"), "\(error)")
+        }
+    }
+
+    func testARestHostPathPrefixIsKeptAndDeadServersAreRetried() {
+        let prefixed = client(restHost: server.base + "/prefix/")
+        XCTAssertEqual(prefixed.url("/api/app/v1/service/"), server.base + "/prefix/api/app/v1/service/")
+        let dead = client(restHost: "http://127.0.0.1:1/")
+        dead.attempts = 3
+        let start = Date()
+        XCTAssertThrowsError(try dead.send("GET", "/api/app/v1/service/")) { error in
+            XCTAssertNotNil(error as? TransportError)
+        }
+        XCTAssertGreaterThan(Date().timeIntervalSince(start), 0.5, "two back-offs (0.2 s, 0.4 s) before giving up")
+        XCTAssertThrowsError(try dead.send("POST", "/api/app/v1/service/", body: Data("{}".utf8)))
     }
 }

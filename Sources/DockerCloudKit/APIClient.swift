@@ -1,0 +1,173 @@
+import DockerCloudAPI
+import Foundation
+
+/// Where the API is and whose namespace to work in, from the old CLI's environment.
+public struct APIConfig: Sendable {
+    /// REST base, path prefix kept (`http://host/prefix/` serves `http://host/prefix/api/...`).
+    public var restHost: String
+    public var streamHost: String
+    public var namespace: String?
+    public var userAgent: String
+
+    public init(restHost: String = "https://cloud.docker.com/", streamHost: String = "wss://ws.cloud.docker.com/",
+                namespace: String? = nil, userAgent: String = "docker-cloud") {
+        self.restHost = restHost; self.streamHost = streamHost; self.namespace = namespace; self.userAgent = userAgent
+    }
+
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment, userAgent: String) -> APIConfig {
+        var c = APIConfig(userAgent: userAgent)
+        if let v = env["DOCKERCLOUD_REST_HOST"], !v.isEmpty { c.restHost = v }
+        if let v = env["DOCKERCLOUD_STREAM_HOST"], !v.isEmpty { c.streamHost = v }
+        if let v = env["DOCKERCLOUD_NAMESPACE"], !v.isEmpty { c.namespace = v }
+        return c
+    }
+
+    /// `base` + `path`, with exactly one slash between them.
+    static func join(_ base: String, _ path: String) -> String {
+        (base.hasSuffix("/") ? String(base.dropLast()) : base) + (path.hasPrefix("/") ? path : "/" + path)
+    }
+}
+
+/// An answer of the API that is not a success, with the server's own message.
+public struct APIClientError: Error, CustomStringConvertible, Sendable {
+    public var status: Int
+    public var method: String
+    public var url: String
+    /// The server's `error` text, or its raw body when it sent no JSON error.
+    public var message: String
+    public var description: String {
+        status == 401 ? "Not authorized: \(message)" : "\(message) (HTTP \(status) from \(method) \(url))"
+    }
+}
+
+/// The REST client: resource paths, namespaces, authentication, retries and paging.
+public final class APIClient: @unchecked Sendable {
+    public let config: APIConfig
+    private let credentials: @Sendable () -> Credentials?
+    private let pool: TransportPool
+    /// Attempts for an idempotent request whose connection failed or that got 502/503/504.
+    public var attempts = 3
+
+    /// `credentials` is called on the first request only, so commands that never reach the API
+    /// never look for them.
+    public init(config: APIConfig, transports: Int = 4, credentials: @escaping @Sendable () -> Credentials?) {
+        self.config = config
+        self.credentials = credentials
+        self.pool = TransportPool(size: transports, userAgent: config.userAgent)
+    }
+
+    private lazy var authorization: String? = credentials()?.authorization
+
+    /// `/api/<subsystem>/v1/[ns/]<endpoint>/[id/][operation/]` for this client's namespace.
+    public func path(_ endpoint: Endpoint, id: String? = nil, operation: String? = nil) -> String {
+        var p = ResourceURI.collection(endpoint, namespace: config.namespace)
+        if let id { p += id + "/" }
+        if let operation { p += operation + "/" }
+        return p
+    }
+
+    public func url(_ path: String, query: [(String, String)] = []) -> String {
+        var u = APIConfig.join(config.restHost, path)
+        if !query.isEmpty {
+            let allowed = CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=+?/"))
+            u += "?" + query.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
+        }
+        return u
+    }
+
+    /// Sends a request; retries idempotent ones on connection failures and 502/503/504 with back-off.
+    public func send(_ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil) throws -> HTTPReply {
+        let target = url(path, query: query)
+        var headers = ["Accept": "application/json"]
+        if body != nil { headers["Content-Type"] = "application/json" }
+        lock.lock()
+        let auth = authorization
+        lock.unlock()
+        if let auth { headers["Authorization"] = auth }
+        let idempotent = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"].contains(method)
+        var delay = 0.2
+        for attempt in 1...max(1, attempts) {
+            let last = attempt == attempts || !idempotent
+            do {
+                let reply = try pool.with { try $0.send(method, target, headers: headers, body: body) }
+                if [502, 503, 504].contains(reply.status), !last {
+                    Thread.sleep(forTimeInterval: delay); delay *= 2
+                    continue
+                }
+                guard (200..<300).contains(reply.status) else { throw APIClient.error(reply, method, target) }
+                return reply
+            } catch let error as TransportError where !last && (error.kind == .connect || error.kind == .timeout) {
+                Thread.sleep(forTimeInterval: delay); delay *= 2
+            }
+        }
+        throw TransportError(kind: .other, url: target, detail: "gave up after \(attempts) attempts")
+    }
+
+    private let lock = NSLock()
+
+    static func error(_ reply: HTTPReply, _ method: String, _ url: String) -> APIClientError {
+        let json = (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any]
+        let text = String(decoding: reply.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let message = (json?["error"] as? String) ?? (json?["detail"] as? String) ?? (text.isEmpty ? HTTPStatusText.reason(reply.status) : text)
+        return APIClientError(status: reply.status, method: method, url: url, message: message)
+    }
+
+    public func decode<T: Decodable>(_ type: T.Type, _ reply: HTTPReply) throws -> T {
+        do { return try JSONDecoder().decode(T.self, from: reply.body) } catch {
+            throw APIClientError(status: reply.status, method: "GET", url: "", message: "the server's answer is not a valid \(T.self): \(error)")
+        }
+    }
+
+    public func get<T: Decodable>(_ type: T.Type, _ path: String, query: [(String, String)] = []) throws -> T {
+        try decode(type, try send("GET", path, query: query))
+    }
+
+    /// Every object of a list: the first page says how many there are, the other pages are then
+    /// fetched concurrently over the transport pool, and the objects come back in API order.
+    public func listAll<T: Codable & Sendable>(_ type: T.Type, _ path: String, filters: [(String, String)] = [], pageSize: Int = 1000) throws -> [T] {
+        let first = try get(ListPage<T>.self, path, query: filters + [("limit", String(pageSize)), ("offset", "0")])
+        let total = first.meta.total_count
+        guard first.objects.count < total, pageSize > 0 else { return first.objects }
+        let offsets = Array(stride(from: first.objects.count, to: total, by: pageSize))
+        let results = ResultSlots<[T]>(count: offsets.count)
+        DispatchQueue.concurrentPerform(iterations: offsets.count) { i in
+            results.set(i, Result { try self.get(ListPage<T>.self, path, query: filters + [("limit", String(pageSize)), ("offset", String(offsets[i]))]).objects })
+        }
+        return try first.objects + results.values().flatMap { $0 }
+    }
+}
+
+/// A few transports, one per concurrent request, each keeping its connection alive.
+final class TransportPool: @unchecked Sendable {
+    private var idle: [CurlTransport]
+    private let lock = NSCondition()
+
+    init(size: Int, userAgent: String) {
+        idle = (0..<max(1, size)).map { _ in CurlTransport(userAgent: userAgent) }
+    }
+
+    func with<T>(_ body: (CurlTransport) throws -> T) rethrows -> T {
+        lock.lock()
+        while idle.isEmpty { lock.wait() }
+        let t = idle.removeLast()
+        lock.unlock()
+        defer { lock.lock(); idle.append(t); lock.signal(); lock.unlock() }
+        return try body(t)
+    }
+}
+
+final class ResultSlots<T>: @unchecked Sendable {
+    private var slots: [Result<T, Error>?]
+    private let lock = NSLock()
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<T, Error>) { lock.lock(); slots[i] = r; lock.unlock() }
+    func values() throws -> [T] { try slots.map { try $0!.get() } }
+}
+
+enum HTTPStatusText {
+    static func reason(_ status: Int) -> String {
+        [400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed",
+         409: "Conflict", 429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway",
+         503: "Service Unavailable", 504: "Gateway Timeout"][status] ?? "HTTP \(status)"
+    }
+}
