@@ -47,22 +47,7 @@ extension Engine {
             guard let o = objects.first(where: { key($0) == id }) else { throw APIError.notFound("No such object: \(id)") }
             return try .json(o)
         }
-        var result = objects
-        for (k, v) in req.query where !["limit", "offset", "format"].contains(k) {
-            guard filters.contains(k) else {
-                throw APIError.badRequest("'\(k)' is not a filter of this list; filters: \(filters.sorted().joined(separator: ", "))", field: k)
-            }
-            let wanted = v.hasPrefix("/api/") && !v.hasSuffix("/") ? v + "/" : v
-            result = try result.filter { o in
-                let json = try JSONDecoder().decode(JSONValue.self, from: Tx.encoder.encode(o))
-                switch json[k] {
-                case .string(let s)?: return s == wanted
-                case .array(let a)?: return a.contains(.string(wanted))
-                default: return false
-                }
-            }
-        }
-        return try page(req, objects: result)
+        return try filtered(req, objects, filters: filters)
     }
 
     // MARK: - Node clusters

@@ -45,18 +45,22 @@ extension Engine {
         }
     }
 
-    /// Filters objects on their top-level attributes (strings, booleans given as true/false).
+    /// A list of objects held in memory (catalogs, registries, repositories), filtered on their
+    /// top-level attributes: strings (resource URIs with or without their trailing slash),
+    /// booleans given as true/false, and membership in list attributes.
     func filtered<T: Codable & Sendable>(_ req: APIRequest, _ objects: [T], filters: Set<String>) throws -> APIResponse {
         var result = objects
         for (k, v) in req.query where !["limit", "offset", "format"].contains(k) {
             guard filters.contains(k) else {
                 throw APIError.badRequest("'\(k)' is not a filter of this list; filters: \(filters.sorted().joined(separator: ", "))", field: k)
             }
+            let wanted = v.hasPrefix("/api/") && !v.hasSuffix("/") ? v + "/" : v
             result = try result.filter { o in
                 let json = try JSONDecoder().decode(JSONValue.self, from: Tx.encoder.encode(o))
                 switch json[k] {
-                case .string(let s)?: return s == v
+                case .string(let s)?: return s == wanted
                 case .bool(let b)?: return (b ? "true" : "false") == v.lowercased()
+                case .array(let a)?: return a.contains(.string(wanted))
                 default: return false
                 }
             }
