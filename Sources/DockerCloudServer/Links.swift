@@ -72,6 +72,20 @@ enum Links {
                 if i == 0 { env.merge(variables(of: t, prefix: alias, userEnv: target.container_envvars)) { a, _ in a } }
             }
         }
+        // Sequential deployment links each container to the ones of its service deployed before it.
+        if s.sequential_deployment {
+            let alias = envName(s.name)
+            let earlier = try tx.children(Container.self, parent: s.uuid)
+                .filter { $0.state != "Terminated" && $0.uuid != container.uuid && (number(of: $0.name) ?? 0) < (number(of: container.name) ?? 0) }
+                .sorted { (number(of: $0.name) ?? 0) < (number(of: $1.name) ?? 0) }
+            for t in earlier {
+                let n = number(of: t.name) ?? 0
+                var endpoints: [String: String] = [:]
+                for p in t.container_ports { endpoints["\(p.inner_port)/\(p.protocol_)"] = "\(p.protocol_)://\(t.private_ip ?? t.name):\(p.inner_port)" }
+                links.append(ContainerLink(name: "\(alias)_\(n)", from_container: container.resource_uri, to_container: t.resource_uri, endpoints: endpoints))
+                env.merge(variables(of: t, prefix: "\(alias)_\(n)", userEnv: s.container_envvars)) { a, _ in a }
+            }
+        }
         return (links, env.sorted { $0.key < $1.key }.map { EnvVar(key: $0.key, value: $0.value) })
     }
 

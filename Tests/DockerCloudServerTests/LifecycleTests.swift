@@ -180,6 +180,18 @@ final class LifecycleTests: ServerTestCase {
         XCTAssertNotNil(vars["DB_DOCKERCLOUD_API_URL"])
     }
 
+    func testSequentialDeploymentLinksEachContainerToTheEarlierOnes() async throws {
+        let s = try await alice.createService(["image": "busybox", "name": "chain", "target_num_containers": 3, "sequential_deployment": true,
+                                               "run_command": "sleep 600", "container_ports": [["inner_port": 7000]]])
+        _ = try await alice.waitForAction(try await alice.post((s["resource_uri"] as! String) + "start/"))
+        let containers = try await alice.get("/api/app/v1/container/?service=\(s["resource_uri"]!)").objects
+        let byName = Dictionary(uniqueKeysWithValues: containers.map { ($0["name"] as! String, $0) })
+        let third = try XCTUnwrap(byName["chain-3"])
+        XCTAssertEqual(Set((third["linked_to_container"] as! [[String: Any]]).map { $0["name"] as! String }), ["CHAIN_1", "CHAIN_2"])
+        XCTAssertTrue((third["container_envvars"] as! [[String: String]]).contains { $0["key"] == "CHAIN_1_PORT_7000_TCP_PORT" })
+        XCTAssertEqual((byName["chain-1"]?["linked_to_container"] as? [Any])?.count, 0)
+    }
+
     func testUpdatingARunningServiceMarksItUnsynchronizedUntilRedeployed() async throws {
         let s = try await alice.createService(["image": "busybox", "name": "cfg", "run_command": "sleep 600"])
         let uri = s["resource_uri"] as! String
