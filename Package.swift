@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         // The client core: HTTP and websockets over libcurl. Must not depend on the server's packages.
         .target(name: "DockerCloudKit", dependencies: ["DockerCloudAPI", "CCurl"]),
+        // The command line: the command table, the parser, help, and one file per noun.
+        .target(name: "DockerCloudCLI", dependencies: ["DockerCloudKit"]),
         // The API server: HTTP + websocket routes, store, reconciler, node drivers.
         .target(
             name: "DockerCloudServer",
@@ -52,6 +54,7 @@ let package = Package(
         ),
         .testTarget(name: "DockerCloudAPITests", dependencies: ["DockerCloudAPI"]),
         .testTarget(name: "DockerCloudKitTests", dependencies: ["DockerCloudKit"]),
+        .testTarget(name: "DockerCloudCLITests", dependencies: ["DockerCloudCLI"]),
         .testTarget(
             name: "DockerCloudServerTests",
             dependencies: [

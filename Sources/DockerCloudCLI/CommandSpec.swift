@@ -1,0 +1,101 @@
+import Foundation
+
+// The shapes of the ONE command table (CommandTable.swift). Parsing, `--help` at every level,
+// the shell completions and the man pages are all derived from it; adding a flag changes one
+// entry there and nothing else.
+
+/// How an option takes its value.
+public enum OptionKind: Sendable, Equatable {
+    /// A boolean switch (`--sync`). With `negatable`, `--no-<name>` sets it false.
+    case flag
+    /// One value (`--name NAME`); the last occurrence wins.
+    case value
+    /// A value per occurrence, kept in order (`-e A=1 -e B=2`).
+    case append
+}
+
+/// What a shell should offer for a value.
+public enum Completion: String, Sendable {
+    case none, file, choices
+    case service, stack, container, node, nodecluster, trigger, action, repository
+}
+
+public struct Option: Sendable {
+    /// Long name without dashes: `target-num-containers`.
+    public var long: String
+    public var short: Character?
+    /// Placeholder in help: `TARGET_NUM_CONTAINERS`.
+    public var metavar: String?
+    public var kind: OptionKind
+    public var choices: [String]
+    /// The value used when the option is absent (nil: none), as shown in help.
+    public var defaultValue: String?
+    public var help: String
+    /// Where the parsed value goes: `target_num_containers`.
+    public var dest: String
+    public var completion: Completion
+    /// Booleans only: also accept `--no-<long>`.
+    public var negatable: Bool
+    /// Accepted but not listed in help or completions (`--debug`).
+    public var hidden: Bool
+    /// The value must parse as an integer.
+    public var integer: Bool
+
+    public init(_ long: String, short: Character? = nil, metavar: String? = nil, kind: OptionKind = .value,
+                choices: [String] = [], defaultValue: String? = nil, help: String, dest: String? = nil,
+                completion: Completion? = nil, negatable: Bool = false, hidden: Bool = false, integer: Bool = false) {
+        self.long = long
+        self.short = short
+        self.metavar = kind == .flag ? nil : (metavar ?? long.uppercased().replacingOccurrences(of: "-", with: "_"))
+        self.kind = kind
+        self.choices = choices
+        self.defaultValue = defaultValue
+        self.help = help
+        self.dest = dest ?? long.replacingOccurrences(of: "-", with: "_")
+        self.completion = completion ?? (choices.isEmpty ? .none : .choices)
+        self.negatable = negatable
+        self.hidden = hidden
+        self.integer = integer
+    }
+}
+
+public enum Arity: Sendable, Equatable {
+    case one, optional, oneOrMore, zeroOrMore
+    /// Everything left on the command line, options included (`exec ID COMMAND...`).
+    case remainder
+}
+
+public struct Positional: Sendable {
+    public var name: String
+    public var help: String
+    public var arity: Arity
+    public var completion: Completion
+    public var integer: Bool
+
+    public init(_ name: String, _ arity: Arity = .one, help: String, completion: Completion = .none, integer: Bool = false) {
+        self.name = name; self.arity = arity; self.help = help; self.completion = completion; self.integer = integer
+    }
+}
+
+public struct Command: Sendable {
+    public var name: String
+    /// Other names that run the same command (`ls` for `ps`, ...).
+    public var aliases: [String]
+    /// One line, for the parent's list of commands.
+    public var summary: String
+    /// The description at the top of this command's help (the summary when nil).
+    public var description: String?
+    public var options: [Option]
+    public var positionals: [Positional]
+    public var subcommands: [Command]
+
+    public init(_ name: String, aliases: [String] = [], summary: String, description: String? = nil,
+                options: [Option] = [], positionals: [Positional] = [], subcommands: [Command] = []) {
+        self.name = name; self.aliases = aliases; self.summary = summary; self.description = description
+        self.options = options; self.positionals = positionals; self.subcommands = subcommands
+    }
+
+    public func subcommand(named name: String) -> Command? {
+        subcommands.first { $0.name == name || $0.aliases.contains(name) }
+    }
+}
