@@ -26,7 +26,7 @@ let package = Package(
         // The client core: HTTP and websockets over libcurl. Must not depend on the server's packages.
         .target(name: "DockerCloudKit", dependencies: ["DockerCloudAPI", "CCurl"]),
         // The command line: the command table, the parser, help, and one file per noun.
-        .target(name: "DockerCloudCLI", dependencies: ["DockerCloudKit"]),
+        .target(name: "DockerCloudCLI", dependencies: ["DockerCloudKit", "DockerCloudAPI"]),
         // The API server: HTTP + websocket routes, store, reconciler, node drivers.
         .target(
             name: "DockerCloudServer",

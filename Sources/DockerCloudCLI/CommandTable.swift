@@ -1,0 +1,969 @@
+// The ONE command table of docker-cloud: every noun, verb, positional and option, with help text.
+// Transcribed from docker-cloud 1.0.9 (same names, short forms, defaults and choices), plus the
+// additions listed at the end of this comment.
+//
+// Source: Appendix A of shared/reference/docker-cloud-1.0.9.md (the live argparse tree), checked against
+// shared/reference/help/*.txt. Order of nouns, verbs and options is the original registration order.
+// Mapping: Store -> .value, Append -> .append, StoreTrue/Version -> .flag, type int -> integer: true,
+// nargs 1 -> .one, + -> .oneOrMore, ... (REMAINDER) -> .remainder; `dest` only where it differs from the
+// long name; the original's only non-None default is `action ls -l` (25).
+//
+// Not representable in CommandSpec, kept as behaviour for the handlers:
+// - `tag add/rm/set -t/--tag` is required (argparse `required=True`);
+// - `nodecluster az/nodetype/region` have no description in the original (help shows the summary here);
+// - `service set --no-privileged/--no-autoredeploy/--no-sequential` (StoreFalse onto the same dest, tri-state,
+//   default None) are the `negatable` forms of `--privileged/--autoredeploy/--sequential`; their help text is
+//   folded into the positive option's help.
+//
+// Additions beyond the original:
+// - `--format FORMAT` on every list command (ls/ps and nodecluster az/nodetype/provider/region) and every
+//   inspect command;
+// - aliases: `ps` verbs also answer to `ls` and `list`; `ls` verbs to `list` and `ps`;
+// - `--no-autoredeploy`, `--no-privileged`, `--no-sequential` (negatable) on run, service create/run/set;
+// - `--timeout SECONDS` after every `--sync`;
+// - the top-level verb `version` and the verb `trigger call URL`.
+//
+// Transcribed mechanically from Appendix A (help texts checked verbatim); edit by hand from now on.
+
+public let commandTable = Command(
+    "docker-cloud",
+    summary: "Docker Cloud CLI",
+    options: [
+        Option("version", short: "v", kind: .flag, help: "show program's version number and exit"),
+        Option("debug", kind: .flag, help: "Print debug logging (HTTP requests and responses) to stderr", hidden: true),
+    ],
+    subcommands: [
+        CommandTableParts.action,
+        CommandTableParts.container,
+        CommandTableParts.event,
+        CommandTableParts.exec,
+        CommandTableParts.login,
+        CommandTableParts.node,
+        CommandTableParts.nodecluster,
+        CommandTableParts.repository,
+        CommandTableParts.run,
+        CommandTableParts.service,
+        CommandTableParts.stack,
+        CommandTableParts.tag,
+        CommandTableParts.trigger,
+        CommandTableParts.up,
+        Command("version", summary: "Show the docker-cloud version"),
+    ]
+)
+
+/// The top-level nouns and verbs, one constant each, in registration order.
+private enum CommandTableParts {
+    static let action = Command(
+        "action",
+        summary: "Action-related operations",
+        subcommands: [
+            Command(
+                "cancel",
+                summary: "Cancel an action in Pending or In progress state",
+                description: "Cancels an action in Pending or In progress state",
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Action's UUID (either long or short)", completion: .action),
+                ]
+            ),
+            Command(
+                "inspect",
+                summary: "Get all details from an action",
+                options: [
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Action's UUID (either long or short)", completion: .action),
+                ]
+            ),
+            Command(
+                "logs",
+                summary: "Get logs from an action",
+                options: [
+                    Option("follow", short: "f", kind: .flag, help: "Follow log output"),
+                    Option("tail", short: "t", help: "Output the specified number of lines at the end of logs (defaults: 300)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Action's UUID (either long or short)", completion: .action),
+                ]
+            ),
+            Command(
+                "ls",
+                aliases: ["list", "ps"],
+                summary: "List actions",
+                options: [
+                    Option("quiet", short: "q", kind: .flag, help: "Print only action uuid"),
+                    Option("last", short: "l", defaultValue: "25", help: "Output the last number of actions (default:25)", integer: true),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ]
+            ),
+            Command(
+                "retry",
+                summary: "Retries an action in Success, Failed or Canceled state",
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Action's UUID (either long or short)", completion: .action),
+                ]
+            ),
+        ]
+    )
+
+    static let container = Command(
+        "container",
+        summary: "Container-related operations",
+        subcommands: [
+            Command(
+                "exec",
+                summary: "Run a command in a running container",
+                positionals: [
+                    Positional("identifier", help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                    Positional("command", .remainder, help: "The command to run (default: sh)"),
+                ]
+            ),
+            Command(
+                "inspect",
+                summary: "Inspect a container",
+                options: [
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                ]
+            ),
+            Command(
+                "logs",
+                summary: "Get logs from a container",
+                options: [
+                    Option("follow", short: "f", kind: .flag, help: "Follow log output"),
+                    Option("tail", short: "t", help: "Output the specified number of lines at the end of logs (defaults: 300)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                ]
+            ),
+            Command(
+                "redeploy",
+                summary: "Redeploy a running container",
+                options: [
+                    Option("not-reuse-volumes", kind: .flag, help: "Do not reuse volumes in redeployment"),
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                ]
+            ),
+            Command(
+                "ps",
+                aliases: ["ls", "list"],
+                summary: "List containers",
+                options: [
+                    Option("quiet", short: "q", kind: .flag, help: "Print only long UUIDs"),
+                    Option("status", short: "s", choices: ["Init", "Stopped", "Starting", "Running", "Stopping", "Terminating", "Terminated"], help: "Filter containers by status"),
+                    Option("service", help: "Filter containers by service (UUID either long or short, or name)", completion: .service),
+                    Option("no-trunc", kind: .flag, help: "Don't truncate output"),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ]
+            ),
+            Command(
+                "start",
+                summary: "Start a container",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                ]
+            ),
+            Command(
+                "stop",
+                summary: "Stop a container",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                ]
+            ),
+            Command(
+                "terminate",
+                summary: "Terminate a container",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                ]
+            ),
+        ]
+    )
+
+    static let event = Command(
+        "event",
+        summary: "Get real time Docker Cloud events"
+    )
+
+    static let exec = Command(
+        "exec",
+        summary: "Run a command in a running container",
+        positionals: [
+            Positional("identifier", help: "The container's UUID (either long or short) or name", completion: .container),
+            Positional("command", .remainder, help: "The command to run (default: sh)"),
+        ]
+    )
+
+    static let login = Command(
+        "login",
+        summary: "Please use \"docker login\" to log into Docker Cloud"
+    )
+
+    static let node = Command(
+        "node",
+        summary: "Node-related operations",
+        subcommands: [
+            Command(
+                "byo",
+                summary: "Instructions on how to Bring Your Own server to Docker Cloud"
+            ),
+            Command(
+                "inspect",
+                summary: "Inspect a node",
+                options: [
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .node),
+                ]
+            ),
+            Command(
+                "ls",
+                aliases: ["list", "ps"],
+                summary: "List nodes",
+                options: [
+                    Option("quiet", short: "q", kind: .flag, help: "Print only node uuid"),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ]
+            ),
+            Command(
+                "rm",
+                summary: "Remove a node",
+                description: "Remove a container",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .node),
+                ]
+            ),
+            Command(
+                "upgrade",
+                summary: "Upgrade docker daemon on the node",
+                description: "Upgrade docker daemon to the latest version on the node",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .node),
+                ]
+            ),
+        ]
+    )
+
+    static let nodecluster = Command(
+        "nodecluster",
+        summary: "NodeCluster-related operations",
+        subcommands: [
+            Command(
+                "az",
+                summary: "Show all available availability zones",
+                options: [
+                    Option("quiet", short: "q", kind: .flag, help: "Print only availability zone name"),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ]
+            ),
+            Command(
+                "create",
+                summary: "Create a nodecluster",
+                options: [
+                    Option("target-num-nodes", short: "t", help: "The target number of nodes to run for this cluster (default: 1)", integer: true),
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                    Option("disk", help: "Disk size of node in GB(Default:60). The available value varies depending on the providers"),
+                    Option("tag", kind: .append, help: "Set the tag of the node cluster"),
+                    Option("aws-vpc-id", help: "AWS provider option: vpc id"),
+                    Option("aws-vpc-subnet", kind: .append, help: "AWS provider option: vpc subnet"),
+                    Option("aws-vpc-security-group", kind: .append, help: "AWS provider option: vpc security group"),
+                    Option("aws-iam-instance-profile-name", help: "AWS provider option: instance profile name for the iam"),
+                ],
+                positionals: [
+                    Positional("name", help: "Name of the node cluster to create"),
+                    Positional("provider", help: "Name of the provider"),
+                    Positional("region", help: "Name of the region"),
+                    Positional("nodetype", help: "Name of the node type"),
+                ]
+            ),
+            Command(
+                "inspect",
+                summary: "Inspect a nodecluster",
+                options: [
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .nodecluster),
+                ]
+            ),
+            Command(
+                "ls",
+                aliases: ["list", "ps"],
+                summary: "List node clusters",
+                options: [
+                    Option("quiet", short: "q", kind: .flag, help: "Print only node uuid"),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ]
+            ),
+            Command(
+                "nodetype",
+                summary: "Show all available types",
+                options: [
+                    Option("provider", short: "p", help: "Filtered by provider name (e.g. digitalocean)"),
+                    Option("region", short: "r", help: "Filtered by region name (e.g. ams1)"),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ]
+            ),
+            Command(
+                "provider",
+                summary: "Show all available infrastructure providers",
+                options: [
+                    Option("quiet", short: "q", kind: .flag, help: "Print only provider name"),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ]
+            ),
+            Command(
+                "region",
+                summary: "Show all available regions",
+                options: [
+                    Option("provider", short: "p", help: "Filtered by provider name (e.g. digitalocean)"),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ]
+            ),
+            Command(
+                "rm",
+                summary: "Remove node clusters",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .nodecluster),
+                ]
+            ),
+            Command(
+                "scale",
+                summary: "Scale a running node cluster",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Node cluster's UUID (either long or short) or name", completion: .nodecluster),
+                    Positional("target-num-nodes", help: "Target number of nodes to scale this node cluster to", integer: true),
+                ]
+            ),
+        ]
+    )
+
+    static let repository = Command(
+        "repository",
+        summary: "Repository-related operations",
+        subcommands: [
+            Command(
+                "ls",
+                aliases: ["list", "ps"],
+                summary: "List all registered external repositories",
+                options: [
+                    Option("quiet", short: "q", kind: .flag, help: "Print only repository names"),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ]
+            ),
+            Command(
+                "inspect",
+                summary: "Inspect an external repository",
+                options: [
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Repository name", completion: .repository),
+                ]
+            ),
+            Command(
+                "register",
+                summary: "Register an external repository in Docker Cloud",
+                options: [
+                    Option("username", short: "u", help: "Username to authenticate with the external registry"),
+                    Option("password", short: "p", help: "Password to authenticate with the external registry"),
+                ],
+                positionals: [
+                    Positional("repository_name", help: "Full repository name, i.e. quay.io/docker/test-repo"),
+                ]
+            ),
+            Command(
+                "rm",
+                summary: "Remove an external repository from Docker Cloud",
+                positionals: [
+                    Positional("repository_name", .oneOrMore, help: "Full repository name, i.e. quay.io/docker/test-repo", completion: .repository),
+                ]
+            ),
+            Command(
+                "update",
+                summary: "Update a registered repository in Docker Cloud",
+                options: [
+                    Option("username", short: "u", help: "New username to authenticate with the external registry"),
+                    Option("password", short: "p", help: "New password to authenticate with the external registry"),
+                ],
+                positionals: [
+                    Positional("repository_name", .oneOrMore, help: "Full repository name, i.e. quay.io/docker/test-repo", completion: .repository),
+                ]
+            ),
+        ]
+    )
+
+    static let run = Command(
+        "run",
+        summary: "Create and run a new service",
+        options: [
+            Option("name", short: "n", help: "A human-readable name for the service (default: image_tag without namespace)"),
+            Option("cpushares", help: "Relative weight for CPU Shares", integer: true),
+            Option("memory", help: "RAM memory hard limit in MB", integer: true),
+            Option("privileged", kind: .flag, help: "Give extended privileges to this container", negatable: true),
+            Option("target-num-containers", short: "t", help: "The number of containers to run for this service (default: 1)", integer: true),
+            Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
+            Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
+            Option("publish", short: "p", kind: .append, help: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \"80:80/tcp\""),
+            Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
+            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
+            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
+            Option("tag", kind: .append, help: "The tag name being added to the service"),
+            Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
+            Option("autodestroy", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be terminated if they stop (default: OFF)"),
+            Option("autoredeploy", kind: .flag, help: "Whether the containers should be auto redeployed.", negatable: true),
+            Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
+            Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
+            Option("sequential", kind: .flag, help: "Whether the containers should be launched and scaled sequentially", negatable: true),
+            Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
+            Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
+            Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
+            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+            Option("net", help: "Set the Network mode for the container"),
+            Option("pid", help: "PID namespace to use"),
+        ],
+        positionals: [
+            Positional("image", help: "The name of the image used to deploy this service"),
+        ]
+    )
+
+    static let service = Command(
+        "service",
+        summary: "Service-related operations",
+        subcommands: [
+            CommandTableParts.serviceCreate,
+            Command(
+                "env",
+                summary: "Service environment variables related operations",
+                subcommands: [
+                    Command(
+                        "add",
+                        summary: "Add new environment variables",
+                        options: [
+                            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
+                            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
+                            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                            Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
+                        ],
+                        positionals: [
+                            Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                        ]
+                    ),
+                    Command(
+                        "ls",
+                        aliases: ["list", "ps"],
+                        summary: "List all environment variables",
+                        options: [
+                            Option("quiet", short: "q", kind: .flag, help: "Print only key value pair"),
+                            Option("user", kind: .flag, help: "Show only user defined environment variables"),
+                            Option("image", kind: .flag, help: "Show only image defined environment variables"),
+                            Option("dockercloud", kind: .flag, help: "Show only Docker Cloud defined environment variables"),
+                            Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                        ],
+                        positionals: [
+                            Positional("identifier", help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                        ]
+                    ),
+                    Command(
+                        "rm",
+                        summary: "Remove existing environment variables",
+                        options: [
+                            Option("name", short: "n", kind: .append, help: "Names of the environments to remove"),
+                            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                            Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
+                        ],
+                        positionals: [
+                            Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                        ]
+                    ),
+                    Command(
+                        "set",
+                        summary: "Replace existing environment variables with new ones",
+                        options: [
+                            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
+                            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
+                            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                            Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
+                        ],
+                        positionals: [
+                            Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                        ]
+                    ),
+                    Command(
+                        "update",
+                        summary: "Update existing environment variables with new values",
+                        options: [
+                            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: As defined in the image, plus any link- or role-generated variables)"),
+                            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
+                            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                            Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
+                        ],
+                        positionals: [
+                            Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                        ]
+                    ),
+                ]
+            ),
+            Command(
+                "inspect",
+                summary: "Get all details from a service",
+                options: [
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                ]
+            ),
+            Command(
+                "logs",
+                summary: "Get logs from a service",
+                options: [
+                    Option("follow", short: "f", kind: .flag, help: "Follow log output"),
+                    Option("tail", short: "t", help: "Output the specified number of lines at the end of logs (defaults: 300)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                ]
+            ),
+            Command(
+                "ps",
+                aliases: ["ls", "list"],
+                summary: "List services",
+                options: [
+                    Option("quiet", short: "q", kind: .flag, help: "Print only long UUIDs"),
+                    Option("status", short: "s", choices: ["Init", "Stopped", "Starting", "Running", "Stopping", "Terminating", "Terminated", "Scaling", "Partly running", "Not running", "Redeploying"], help: "Filter services by status"),
+                    Option("stack", help: "Filter services by stack (UUID either long or short, or name)", completion: .stack),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ]
+            ),
+            Command(
+                "redeploy",
+                summary: "Redeploy a running service",
+                options: [
+                    Option("not-reuse-volumes", kind: .flag, help: "Do not reuse volumes in redeployment"),
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                ]
+            ),
+            CommandTableParts.serviceRun,
+            Command(
+                "scale",
+                summary: "Scale a running service",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                    Positional("target-num-containers", help: "Target number of containers to scale this service to", integer: true),
+                ]
+            ),
+            CommandTableParts.serviceSet,
+            Command(
+                "start",
+                summary: "Start a stopped service",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                ]
+            ),
+            Command(
+                "stop",
+                summary: "Stop a running service",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                ]
+            ),
+            Command(
+                "terminate",
+                summary: "Terminate a service",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                ]
+            ),
+        ]
+    )
+
+    static let serviceCreate = Command(
+        "create",
+        summary: "Create a new service",
+        options: [
+            Option("name", short: "n", help: "A human-readable name for the service (default: image_tag without namespace)"),
+            Option("cpushares", help: "Relative weight for CPU Shares", integer: true),
+            Option("memory", help: "RAM memory hard limit in MB", integer: true),
+            Option("privileged", kind: .flag, help: "Give extended privileges to this container", negatable: true),
+            Option("target-num-containers", short: "t", help: "The number of containers to run for this service (default: 1)", integer: true),
+            Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
+            Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
+            Option("publish", short: "p", kind: .append, help: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. '80:80/tcp'"),
+            Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
+            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
+            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
+            Option("tag", kind: .append, help: "The tag name being added to the service"),
+            Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
+            Option("autodestroy", choices: ["OFF", "ON_SUCCESS", "ALWAYS"], help: "Whether the containers should be terminated if they stop (default: OFF)"),
+            Option("autoredeploy", kind: .flag, help: "Whether the containers should be auto redeployed.", negatable: true),
+            Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
+            Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
+            Option("sequential", kind: .flag, help: "Whether the containers should be launched and scaled sequentially", negatable: true),
+            Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
+            Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
+            Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
+            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+            Option("net", help: "Set the Network mode for the container"),
+            Option("pid", help: "PID namespace to use"),
+        ],
+        positionals: [
+            Positional("image", help: "The name of the image used to deploy this service"),
+        ]
+    )
+
+    static let serviceRun = Command(
+        "run",
+        summary: "Create and run a new service",
+        options: [
+            Option("name", short: "n", help: "A human-readable name for the service (default: image_tag without namespace)"),
+            Option("cpushares", help: "Relative weight for CPU Shares", integer: true),
+            Option("memory", help: "RAM memory hard limit in MB", integer: true),
+            Option("privileged", kind: .flag, help: "Give extended privileges to this container", negatable: true),
+            Option("target-num-containers", short: "t", help: "The number of containers to run for this service (default: 1)", integer: true),
+            Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
+            Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
+            Option("publish", short: "p", kind: .append, help: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \"80:80/tcp\""),
+            Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
+            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
+            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
+            Option("tag", kind: .append, help: "The tag name being added to the service"),
+            Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
+            Option("autodestroy", choices: ["OFF", "ON_SUCCESS", "ALWAYS"], help: "Whether the containers should be terminated if they stop (default: OFF)"),
+            Option("autoredeploy", kind: .flag, help: "Whether the containers should be auto redeployed.", negatable: true),
+            Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
+            Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
+            Option("sequential", kind: .flag, help: "Whether the containers should be launched and scaled sequentially", negatable: true),
+            Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
+            Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
+            Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
+            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+            Option("net", help: "Set the Network mode for the container"),
+            Option("pid", help: "PID namespace to use"),
+        ],
+        positionals: [
+            Positional("image", help: "The name of the image used to deploy this service"),
+        ]
+    )
+
+    static let serviceSet = Command(
+        "set",
+        summary: "Change and replace the existing service properties",
+        description: "Change service properties. This command REPLACES the existing properties.",
+        options: [
+            Option("image", help: "The name of the image used to deploy this service"),
+            Option("cpushares", help: "Relative weight for CPU Shares", integer: true),
+            Option("memory", help: "RAM memory hard limit in MB", integer: true),
+            Option("privileged", kind: .flag, help: "Give extended privileges to this container (--no-privileged: Reclaim extended privileges from this container)", negatable: true),
+            Option("target-num-containers", short: "t", help: "The number of containers to run for this service", integer: true),
+            Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
+            Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
+            Option("publish", short: "p", kind: .append, help: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \"80:80/tcp\""),
+            Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
+            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
+            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
+            Option("tag", kind: .append, help: "The tag name being added to the service"),
+            Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
+            Option("autodestroy", choices: ["OFF", "ON_SUCCESS", "ALWAYS"], help: "Whether the containers should be terminated if they stop (default: OFF)"),
+            Option("autoredeploy", kind: .flag, help: "Set the containers to be auto redeployed (--no-autoredeploy: Set the containers not to be auto redeployed)", negatable: true),
+            Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
+            Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
+            Option("sequential", kind: .flag, help: "Set the containers to be launched and scaled sequentially (--no-sequential: Set the containers not to be launched and scaled sequentially)", negatable: true),
+            Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
+            Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
+            Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
+            Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
+            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+            Option("net", help: "Set the Network mode for the container"),
+            Option("pid", help: "PID namespace to use"),
+        ],
+        positionals: [
+            Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+        ]
+    )
+
+    static let stack = Command(
+        "stack",
+        summary: "Stack-related operations",
+        subcommands: [
+            Command(
+                "create",
+                summary: "Create a new stack without deploying",
+                options: [
+                    Option("name", short: "n", help: "The name of the stack shown in Docker Cloud"),
+                    Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ]
+            ),
+            Command(
+                "export",
+                summary: "Export the stack from Docker Cloud",
+                options: [
+                    Option("file", short: "f", help: "The name of the file to export to", completion: .file),
+                ],
+                positionals: [
+                    Positional("identifier", help: "UUID or name of the stack", completion: .stack),
+                ]
+            ),
+            Command(
+                "inspect",
+                summary: "Inspect a stack",
+                options: [
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Stack's UUID (either long or short) or name", completion: .stack),
+                ]
+            ),
+            Command(
+                "ls",
+                aliases: ["list", "ps"],
+                summary: "List stacks",
+                options: [
+                    Option("quiet", short: "q", kind: .flag, help: "Print only long UUIDs"),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ]
+            ),
+            Command(
+                "redeploy",
+                summary: "Redeploy a running stack",
+                options: [
+                    Option("not-reuse-volumes", kind: .flag, help: "Do not reuse volumes in redeployment"),
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Stack's UUID (either long or short) or name", completion: .stack),
+                ]
+            ),
+            Command(
+                "start",
+                summary: "Start a stack",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Stack's UUID (either long or short) or name", completion: .stack),
+                ]
+            ),
+            Command(
+                "stop",
+                summary: "Stop a stack",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Stack's UUID (either long or short) or name", completion: .stack),
+                ]
+            ),
+            Command(
+                "terminate",
+                summary: "Terminate a stack",
+                options: [
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "Stack's UUID (either long or short) or name", completion: .stack),
+                ]
+            ),
+            Command(
+                "up",
+                summary: "Create and deploy a stack",
+                options: [
+                    Option("name", short: "n", help: "The name of the stack, which will be shown in Docker Cloud"),
+                    Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ]
+            ),
+            Command(
+                "update",
+                summary: "Update a stack",
+                options: [
+                    Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
+                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ],
+                positionals: [
+                    Positional("identifier", help: "Stack's UUID (either long or short) or name", completion: .stack),
+                ]
+            ),
+        ]
+    )
+
+    static let tag = Command(
+        "tag",
+        summary: "Tag-related operations",
+        subcommands: [
+            Command(
+                "add",
+                summary: "Add tags to services, nodes or nodeclusters",
+                options: [
+                    Option("tag", short: "t", kind: .append, help: "Name of the tag"),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "UUID or name of services, nodes or nodeclusters"),
+                ]
+            ),
+            Command(
+                "ls",
+                aliases: ["list", "ps"],
+                summary: "List all tags associated with services, nodes or nodeclusters",
+                options: [
+                    Option("quiet", short: "q", kind: .flag, help: "Print only tag names"),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "UUID or name of services, nodes or nodeclusters"),
+                ]
+            ),
+            Command(
+                "rm",
+                summary: "Remove tags from services, nodes or nodeclusters",
+                options: [
+                    Option("tag", short: "t", kind: .append, help: "Name of the tag"),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "UUID or name of services, nodes or nodeclusters"),
+                ]
+            ),
+            Command(
+                "set",
+                summary: "Set tags from services, nodes or nodeclusters, overwriting existing tags",
+                description: "Set tags from services, nodes or nodeclusters. This will remove all the existing tags",
+                options: [
+                    Option("tag", short: "t", kind: .append, help: "Name of the tag"),
+                ],
+                positionals: [
+                    Positional("identifier", .oneOrMore, help: "UUID or name of services, nodes or nodeclusters"),
+                ]
+            ),
+        ]
+    )
+
+    static let trigger = Command(
+        "trigger",
+        summary: "Trigger-related operations",
+        subcommands: [
+            Command(
+                "create",
+                summary: "Create trigger to services",
+                options: [
+                    Option("name", short: "n", help: "Name of the trigger (optional)"),
+                    Option("operation", short: "o", help: "Operation of the trigger (default:redeploy)"),
+                ],
+                positionals: [
+                    Positional("identifier", help: "UUID or name of services", completion: .service),
+                ]
+            ),
+            Command(
+                "ls",
+                aliases: ["list", "ps"],
+                summary: "List all trigger associated with services",
+                description: "List all triggers associated with services",
+                options: [
+                    Option("quiet", short: "q", kind: .flag, help: "Print only trigger uuid"),
+                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                ],
+                positionals: [
+                    Positional("identifier", help: "UUID or name of services", completion: .service),
+                ]
+            ),
+            Command(
+                "rm",
+                summary: "Remove trigger from a service",
+                positionals: [
+                    Positional("identifier", help: "UUID or name of services", completion: .service),
+                    Positional("trigger", .oneOrMore, help: "UUID or name of the trigger", completion: .trigger),
+                ]
+            ),
+            Command(
+                "call",
+                summary: "Call a trigger's URL (no credentials needed)",
+                positionals: [
+                    Positional("url", help: "The trigger's URL, or its resource URI"),
+                ]
+            ),
+        ]
+    )
+
+    static let up = Command(
+        "up",
+        summary: "Create and deploy a stack",
+        options: [
+            Option("name", short: "n", help: "The name of the stack, which will be shown in Docker Cloud"),
+            Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
+            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+        ]
+    )
+}
