@@ -5,6 +5,7 @@ let package = Package(
     name: "docker-cloud",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "docker-cloud", targets: ["docker-cloud"]),
         .executable(name: "docker-cloud-server", targets: ["docker-cloud-server"]),
         .library(name: "DockerCloudAPI", targets: ["DockerCloudAPI"]),
         .library(name: "DockerCloudKit", targets: ["DockerCloudKit"]),
@@ -42,6 +43,7 @@ let package = Package(
                 .product(name: "WSCore", package: "swift-websocket"),
             ]
         ),
+        .executableTarget(name: "docker-cloud", dependencies: ["DockerCloudCLI"]),
         .executableTarget(name: "docker-cloud-server", dependencies: ["DockerCloudServer"]),
         // make bench: drives a real docker-cloud-server over loopback.
         .executableTarget(

@@ -87,10 +87,12 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(error("service run --nmae x busybox"), "docker-cloud service run: error: unrecognized argument: --nmae; did you mean '--name'?")
         XCTAssertEqual(error("service run -t many busybox"), "docker-cloud service run: error: argument -t/--target-num-containers: invalid int value: 'many'")
         XCTAssertEqual(error("service ps -s Dancing"), "docker-cloud service ps: error: argument -s/--status: invalid choice: 'Dancing' (choose from 'Running', 'Stopped')")
-        XCTAssertEqual(error("service run"), "docker-cloud service run: error: the following arguments are required: image")
+        XCTAssertEqual(error("service run -n x"), "docker-cloud service run: error: the following arguments are required: image")
         XCTAssertEqual(error("service run a b"), "docker-cloud service run: error: unrecognized arguments: b")
         XCTAssertEqual(error("service run -n"), "docker-cloud service run: error: argument -n/--name: expected one argument")
-        XCTAssertEqual(error("service stop"), "docker-cloud service stop: error: the following arguments are required: identifier")
+        XCTAssertEqual(error("service stop --"), "docker-cloud service stop: error: the following arguments are required: identifier")
+        guard case .help(let bare, _) = try? Parser(root: table).parse(["service", "stop"]) else { return XCTFail("a bare verb that needs arguments prints its help, as 1.0.9 did") }
+        XCTAssertEqual(bare, ["service", "stop"])
         XCTAssertEqual(error("service scale web x"), "docker-cloud service scale: error: argument target_num_containers: invalid int value: 'x'")
         XCTAssertEqual(error("service run --sync=yes busybox"), "docker-cloud service run: error: argument --sync: ignored explicit argument 'yes'")
     }

@@ -1,0 +1,4 @@
+import DockerCloudCLI
+import Foundation
+
+exit(App.main(CommandLine.arguments))
