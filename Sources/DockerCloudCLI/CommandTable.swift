@@ -62,28 +62,25 @@ private enum CommandTableParts {
                 summary: "Cancel an action in Pending or In progress state",
                 description: "Cancels an action in Pending or In progress state",
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Action's UUID (either long or short)", completion: .action),
+                    actionIdentifiers,
                 ]
             ),
             Command(
                 "inspect",
                 summary: "Get all details from an action",
                 options: [
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Action's UUID (either long or short)", completion: .action),
+                    actionIdentifiers,
                 ]
             ),
             Command(
                 "logs",
                 summary: "Get logs from an action",
-                options: [
-                    Option("follow", short: "f", kind: .flag, help: "Follow log output"),
-                    Option("tail", short: "t", help: "Output the specified number of lines at the end of logs (defaults: 300)", integer: true),
-                ],
+                options: logOptions,
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Action's UUID (either long or short)", completion: .action),
+                    actionIdentifiers,
                 ]
             ),
             Command(
@@ -93,14 +90,14 @@ private enum CommandTableParts {
                 options: [
                     Option("quiet", short: "q", kind: .flag, help: "Print only action uuid"),
                     Option("last", short: "l", defaultValue: "25", help: "Output the last number of actions (default:25)", integer: true),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ]
             ),
             Command(
                 "retry",
                 summary: "Retries an action in Success, Failed or Canceled state",
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Action's UUID (either long or short)", completion: .action),
+                    actionIdentifiers,
                 ]
             ),
         ]
@@ -122,21 +119,18 @@ private enum CommandTableParts {
                 "inspect",
                 summary: "Inspect a container",
                 options: [
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                    containerIdentifiers,
                 ]
             ),
             Command(
                 "logs",
                 summary: "Get logs from a container",
-                options: [
-                    Option("follow", short: "f", kind: .flag, help: "Follow log output"),
-                    Option("tail", short: "t", help: "Output the specified number of lines at the end of logs (defaults: 300)", integer: true),
-                ],
+                options: logOptions,
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                    containerIdentifiers,
                 ]
             ),
             Command(
@@ -144,11 +138,10 @@ private enum CommandTableParts {
                 summary: "Redeploy a running container",
                 options: [
                     Option("not-reuse-volumes", kind: .flag, help: "Do not reuse volumes in redeployment"),
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                    containerIdentifiers,
                 ]
             ),
             Command(
@@ -160,40 +153,37 @@ private enum CommandTableParts {
                     Option("status", short: "s", choices: ["Init", "Stopped", "Starting", "Running", "Stopping", "Terminating", "Terminated"], help: "Filter containers by status"),
                     Option("service", help: "Filter containers by service (UUID either long or short, or name)", completion: .service),
                     Option("no-trunc", kind: .flag, help: "Don't truncate output"),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ]
             ),
             Command(
                 "start",
                 summary: "Start a container",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                    containerIdentifiers,
                 ]
             ),
             Command(
                 "stop",
                 summary: "Stop a container",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                    containerIdentifiers,
                 ]
             ),
             Command(
                 "terminate",
                 summary: "Terminate a container",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container),
+                    containerIdentifiers,
                 ]
             ),
         ]
@@ -230,10 +220,10 @@ private enum CommandTableParts {
                 "inspect",
                 summary: "Inspect a node",
                 options: [
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .node),
+                    nodeIdentifiers,
                 ]
             ),
             Command(
@@ -242,7 +232,7 @@ private enum CommandTableParts {
                 summary: "List nodes",
                 options: [
                     Option("quiet", short: "q", kind: .flag, help: "Print only node uuid"),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ]
             ),
             Command(
@@ -250,11 +240,10 @@ private enum CommandTableParts {
                 summary: "Remove a node",
                 description: "Remove a container",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .node),
+                    nodeIdentifiers,
                 ]
             ),
             Command(
@@ -262,11 +251,10 @@ private enum CommandTableParts {
                 summary: "Upgrade docker daemon on the node",
                 description: "Upgrade docker daemon to the latest version on the node",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .node),
+                    nodeIdentifiers,
                 ]
             ),
         ]
@@ -281,7 +269,7 @@ private enum CommandTableParts {
                 summary: "Show all available availability zones",
                 options: [
                     Option("quiet", short: "q", kind: .flag, help: "Print only availability zone name"),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ]
             ),
             Command(
@@ -289,8 +277,7 @@ private enum CommandTableParts {
                 summary: "Create a nodecluster",
                 options: [
                     Option("target-num-nodes", short: "t", help: "The target number of nodes to run for this cluster (default: 1)", integer: true),
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                     Option("disk", help: "Disk size of node in GB(Default:60). The available value varies depending on the providers"),
                     Option("tag", kind: .append, help: "Set the tag of the node cluster"),
                     Option("aws-vpc-id", help: "AWS provider option: vpc id"),
@@ -309,7 +296,7 @@ private enum CommandTableParts {
                 "inspect",
                 summary: "Inspect a nodecluster",
                 options: [
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ],
                 positionals: [
                     Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .nodecluster),
@@ -321,7 +308,7 @@ private enum CommandTableParts {
                 summary: "List node clusters",
                 options: [
                     Option("quiet", short: "q", kind: .flag, help: "Print only node uuid"),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ]
             ),
             Command(
@@ -330,7 +317,7 @@ private enum CommandTableParts {
                 options: [
                     Option("provider", short: "p", help: "Filtered by provider name (e.g. digitalocean)"),
                     Option("region", short: "r", help: "Filtered by region name (e.g. ams1)"),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ]
             ),
             Command(
@@ -338,7 +325,7 @@ private enum CommandTableParts {
                 summary: "Show all available infrastructure providers",
                 options: [
                     Option("quiet", short: "q", kind: .flag, help: "Print only provider name"),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ]
             ),
             Command(
@@ -346,15 +333,14 @@ private enum CommandTableParts {
                 summary: "Show all available regions",
                 options: [
                     Option("provider", short: "p", help: "Filtered by provider name (e.g. digitalocean)"),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ]
             ),
             Command(
                 "rm",
                 summary: "Remove node clusters",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
                     Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .nodecluster),
@@ -364,8 +350,7 @@ private enum CommandTableParts {
                 "scale",
                 summary: "Scale a running node cluster",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
                     Positional("identifier", .oneOrMore, help: "Node cluster's UUID (either long or short) or name", completion: .nodecluster),
@@ -385,14 +370,14 @@ private enum CommandTableParts {
                 summary: "List all registered external repositories",
                 options: [
                     Option("quiet", short: "q", kind: .flag, help: "Print only repository names"),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ]
             ),
             Command(
                 "inspect",
                 summary: "Inspect an external repository",
                 options: [
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ],
                 positionals: [
                     Positional("identifier", .oneOrMore, help: "Repository name", completion: .repository),
@@ -430,36 +415,67 @@ private enum CommandTableParts {
         ]
     )
 
+    /// `--format` on every list and inspect command.
+    static let formatOption = Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'")
+
+    /// Identifier positionals that many verbs share.
+    static let actionIdentifiers = Positional("identifier", .oneOrMore, help: "Action's UUID (either long or short)", completion: .action)
+    static let containerIdentifiers = Positional("identifier", .oneOrMore, help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container)
+    static let nodeIdentifiers = Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .node)
+    static let serviceIdentifiers = Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service)
+    static let stackIdentifiers = Positional("identifier", .oneOrMore, help: "Stack's UUID (either long or short) or name", completion: .stack)
+    static let taggableIdentifiers = Positional("identifier", .oneOrMore, help: "UUID or name of services, nodes or nodeclusters")
+    static let triggerServiceIdentifier = Positional("identifier", help: "UUID or name of services", completion: .service)
+
+    /// `-f/--follow` and `-t/--tail` of the logs commands.
+    static let logOptions = [
+        Option("follow", short: "f", kind: .flag, help: "Follow log output"),
+        Option("tail", short: "t", help: "Output the specified number of lines at the end of logs (defaults: 300)", integer: true),
+    ]
+
+    /// `--sync` and its `--timeout`, on every command that starts an asynchronous action.
+    static let syncOptions = [
+        Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
+        Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+    ]
+
+    /// The options that define a new service, shared by `run`, `service create` and `service run`.
+    /// The original differs between them in two details only, kept: `run` offers ON_FAILURE for
+    /// --autodestroy (a bug of 1.0.9, §12.9) and `service create` quotes its --publish example with '.
+    static func serviceDefinition(autodestroyChoices: [String] = ["OFF", "ON_SUCCESS", "ALWAYS"],
+                                  publishHelp: String = "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \"80:80/tcp\"") -> [Option] {
+        [
+        Option("name", short: "n", help: "A human-readable name for the service (default: image_tag without namespace)"),
+        Option("cpushares", help: "Relative weight for CPU Shares", integer: true),
+        Option("memory", help: "RAM memory hard limit in MB", integer: true),
+        Option("privileged", kind: .flag, help: "Give extended privileges to this container", negatable: true),
+        Option("target-num-containers", short: "t", help: "The number of containers to run for this service (default: 1)", integer: true),
+        Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
+        Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
+        Option("publish", short: "p", kind: .append, help: publishHelp),
+        Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
+        Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
+        Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
+        Option("tag", kind: .append, help: "The tag name being added to the service"),
+        Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
+        Option("autodestroy", choices: autodestroyChoices, help: "Whether the containers should be terminated if they stop (default: OFF)"),
+        Option("autoredeploy", kind: .flag, help: "Whether the containers should be auto redeployed.", negatable: true),
+        Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
+        Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
+        Option("sequential", kind: .flag, help: "Whether the containers should be launched and scaled sequentially", negatable: true),
+        Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
+        Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
+        Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
+    ] + syncOptions + [
+        Option("net", help: "Set the Network mode for the container"),
+        Option("pid", help: "PID namespace to use"),
+        ]
+    }
+
     static let run = Command(
         "run",
         summary: "Create and run a new service",
-        options: [
-            Option("name", short: "n", help: "A human-readable name for the service (default: image_tag without namespace)"),
-            Option("cpushares", help: "Relative weight for CPU Shares", integer: true),
-            Option("memory", help: "RAM memory hard limit in MB", integer: true),
-            Option("privileged", kind: .flag, help: "Give extended privileges to this container", negatable: true),
-            Option("target-num-containers", short: "t", help: "The number of containers to run for this service (default: 1)", integer: true),
-            Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
-            Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
-            Option("publish", short: "p", kind: .append, help: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \"80:80/tcp\""),
-            Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
-            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
-            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
-            Option("tag", kind: .append, help: "The tag name being added to the service"),
-            Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
-            Option("autodestroy", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be terminated if they stop (default: OFF)"),
-            Option("autoredeploy", kind: .flag, help: "Whether the containers should be auto redeployed.", negatable: true),
-            Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
-            Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
-            Option("sequential", kind: .flag, help: "Whether the containers should be launched and scaled sequentially", negatable: true),
-            Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
-            Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
-            Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
-            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
-            Option("net", help: "Set the Network mode for the container"),
-            Option("pid", help: "PID namespace to use"),
-        ],
+        options: serviceDefinition(autodestroyChoices: ["OFF", "ON_FAILURE", "ALWAYS"]),
         positionals: [
             Positional("image", help: "The name of the image used to deploy this service"),
         ]
@@ -480,12 +496,11 @@ private enum CommandTableParts {
                         options: [
                             Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
                             Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
-                            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                        ] + syncOptions + [
                             Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
                         ],
                         positionals: [
-                            Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                            serviceIdentifiers,
                         ]
                     ),
                     Command(
@@ -497,7 +512,7 @@ private enum CommandTableParts {
                             Option("user", kind: .flag, help: "Show only user defined environment variables"),
                             Option("image", kind: .flag, help: "Show only image defined environment variables"),
                             Option("dockercloud", kind: .flag, help: "Show only Docker Cloud defined environment variables"),
-                            Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                            formatOption,
                         ],
                         positionals: [
                             Positional("identifier", help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
@@ -508,12 +523,11 @@ private enum CommandTableParts {
                         summary: "Remove existing environment variables",
                         options: [
                             Option("name", short: "n", kind: .append, help: "Names of the environments to remove"),
-                            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                        ] + syncOptions + [
                             Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
                         ],
                         positionals: [
-                            Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                            serviceIdentifiers,
                         ]
                     ),
                     Command(
@@ -522,12 +536,11 @@ private enum CommandTableParts {
                         options: [
                             Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
                             Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
-                            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                        ] + syncOptions + [
                             Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
                         ],
                         positionals: [
-                            Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                            serviceIdentifiers,
                         ]
                     ),
                     Command(
@@ -536,12 +549,11 @@ private enum CommandTableParts {
                         options: [
                             Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: As defined in the image, plus any link- or role-generated variables)"),
                             Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
-                            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                        ] + syncOptions + [
                             Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
                         ],
                         positionals: [
-                            Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                            serviceIdentifiers,
                         ]
                     ),
                 ]
@@ -550,21 +562,18 @@ private enum CommandTableParts {
                 "inspect",
                 summary: "Get all details from a service",
                 options: [
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                    serviceIdentifiers,
                 ]
             ),
             Command(
                 "logs",
                 summary: "Get logs from a service",
-                options: [
-                    Option("follow", short: "f", kind: .flag, help: "Follow log output"),
-                    Option("tail", short: "t", help: "Output the specified number of lines at the end of logs (defaults: 300)", integer: true),
-                ],
+                options: logOptions,
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                    serviceIdentifiers,
                 ]
             ),
             Command(
@@ -575,7 +584,7 @@ private enum CommandTableParts {
                     Option("quiet", short: "q", kind: .flag, help: "Print only long UUIDs"),
                     Option("status", short: "s", choices: ["Init", "Stopped", "Starting", "Running", "Stopping", "Terminating", "Terminated", "Scaling", "Partly running", "Not running", "Redeploying"], help: "Filter services by status"),
                     Option("stack", help: "Filter services by stack (UUID either long or short, or name)", completion: .stack),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ]
             ),
             Command(
@@ -583,11 +592,10 @@ private enum CommandTableParts {
                 summary: "Redeploy a running service",
                 options: [
                     Option("not-reuse-volumes", kind: .flag, help: "Do not reuse volumes in redeployment"),
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                    serviceIdentifiers,
                 ]
             ),
             CommandTableParts.serviceRun,
@@ -595,11 +603,10 @@ private enum CommandTableParts {
                 "scale",
                 summary: "Scale a running service",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                    serviceIdentifiers,
                     Positional("target-num-containers", help: "Target number of containers to scale this service to", integer: true),
                 ]
             ),
@@ -608,33 +615,30 @@ private enum CommandTableParts {
                 "start",
                 summary: "Start a stopped service",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                    serviceIdentifiers,
                 ]
             ),
             Command(
                 "stop",
                 summary: "Stop a running service",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                    serviceIdentifiers,
                 ]
             ),
             Command(
                 "terminate",
                 summary: "Terminate a service",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+                    serviceIdentifiers,
                 ]
             ),
         ]
@@ -643,33 +647,7 @@ private enum CommandTableParts {
     static let serviceCreate = Command(
         "create",
         summary: "Create a new service",
-        options: [
-            Option("name", short: "n", help: "A human-readable name for the service (default: image_tag without namespace)"),
-            Option("cpushares", help: "Relative weight for CPU Shares", integer: true),
-            Option("memory", help: "RAM memory hard limit in MB", integer: true),
-            Option("privileged", kind: .flag, help: "Give extended privileges to this container", negatable: true),
-            Option("target-num-containers", short: "t", help: "The number of containers to run for this service (default: 1)", integer: true),
-            Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
-            Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
-            Option("publish", short: "p", kind: .append, help: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. '80:80/tcp'"),
-            Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
-            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
-            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
-            Option("tag", kind: .append, help: "The tag name being added to the service"),
-            Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
-            Option("autodestroy", choices: ["OFF", "ON_SUCCESS", "ALWAYS"], help: "Whether the containers should be terminated if they stop (default: OFF)"),
-            Option("autoredeploy", kind: .flag, help: "Whether the containers should be auto redeployed.", negatable: true),
-            Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
-            Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
-            Option("sequential", kind: .flag, help: "Whether the containers should be launched and scaled sequentially", negatable: true),
-            Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
-            Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
-            Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
-            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
-            Option("net", help: "Set the Network mode for the container"),
-            Option("pid", help: "PID namespace to use"),
-        ],
+        options: serviceDefinition(publishHelp: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. '80:80/tcp'"),
         positionals: [
             Positional("image", help: "The name of the image used to deploy this service"),
         ]
@@ -678,33 +656,7 @@ private enum CommandTableParts {
     static let serviceRun = Command(
         "run",
         summary: "Create and run a new service",
-        options: [
-            Option("name", short: "n", help: "A human-readable name for the service (default: image_tag without namespace)"),
-            Option("cpushares", help: "Relative weight for CPU Shares", integer: true),
-            Option("memory", help: "RAM memory hard limit in MB", integer: true),
-            Option("privileged", kind: .flag, help: "Give extended privileges to this container", negatable: true),
-            Option("target-num-containers", short: "t", help: "The number of containers to run for this service (default: 1)", integer: true),
-            Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
-            Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
-            Option("publish", short: "p", kind: .append, help: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \"80:80/tcp\""),
-            Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
-            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
-            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
-            Option("tag", kind: .append, help: "The tag name being added to the service"),
-            Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
-            Option("autodestroy", choices: ["OFF", "ON_SUCCESS", "ALWAYS"], help: "Whether the containers should be terminated if they stop (default: OFF)"),
-            Option("autoredeploy", kind: .flag, help: "Whether the containers should be auto redeployed.", negatable: true),
-            Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
-            Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
-            Option("sequential", kind: .flag, help: "Whether the containers should be launched and scaled sequentially", negatable: true),
-            Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
-            Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
-            Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
-            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
-            Option("net", help: "Set the Network mode for the container"),
-            Option("pid", help: "PID namespace to use"),
-        ],
+        options: serviceDefinition(),
         positionals: [
             Positional("image", help: "The name of the image used to deploy this service"),
         ]
@@ -737,13 +689,12 @@ private enum CommandTableParts {
             Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
             Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
             Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
-            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+        ] + syncOptions + [
             Option("net", help: "Set the Network mode for the container"),
             Option("pid", help: "PID namespace to use"),
         ],
         positionals: [
-            Positional("identifier", .oneOrMore, help: "Service's UUID (either long or short) or name[.stack_name]", completion: .service),
+            serviceIdentifiers,
         ]
     )
 
@@ -757,8 +708,7 @@ private enum CommandTableParts {
                 options: [
                     Option("name", short: "n", help: "The name of the stack shown in Docker Cloud"),
                     Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ]
             ),
             Command(
@@ -775,10 +725,10 @@ private enum CommandTableParts {
                 "inspect",
                 summary: "Inspect a stack",
                 options: [
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Stack's UUID (either long or short) or name", completion: .stack),
+                    stackIdentifiers,
                 ]
             ),
             Command(
@@ -787,7 +737,7 @@ private enum CommandTableParts {
                 summary: "List stacks",
                 options: [
                     Option("quiet", short: "q", kind: .flag, help: "Print only long UUIDs"),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ]
             ),
             Command(
@@ -795,44 +745,40 @@ private enum CommandTableParts {
                 summary: "Redeploy a running stack",
                 options: [
                     Option("not-reuse-volumes", kind: .flag, help: "Do not reuse volumes in redeployment"),
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Stack's UUID (either long or short) or name", completion: .stack),
+                    stackIdentifiers,
                 ]
             ),
             Command(
                 "start",
                 summary: "Start a stack",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Stack's UUID (either long or short) or name", completion: .stack),
+                    stackIdentifiers,
                 ]
             ),
             Command(
                 "stop",
                 summary: "Stop a stack",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Stack's UUID (either long or short) or name", completion: .stack),
+                    stackIdentifiers,
                 ]
             ),
             Command(
                 "terminate",
                 summary: "Terminate a stack",
                 options: [
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "Stack's UUID (either long or short) or name", completion: .stack),
+                    stackIdentifiers,
                 ]
             ),
             Command(
@@ -841,8 +787,7 @@ private enum CommandTableParts {
                 options: [
                     Option("name", short: "n", help: "The name of the stack, which will be shown in Docker Cloud"),
                     Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ]
             ),
             Command(
@@ -850,8 +795,7 @@ private enum CommandTableParts {
                 summary: "Update a stack",
                 options: [
                     Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
-                    Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-                    Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+                ] + syncOptions + [
                 ],
                 positionals: [
                     Positional("identifier", help: "Stack's UUID (either long or short) or name", completion: .stack),
@@ -871,7 +815,7 @@ private enum CommandTableParts {
                     Option("tag", short: "t", kind: .append, help: "Name of the tag"),
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "UUID or name of services, nodes or nodeclusters"),
+                    taggableIdentifiers,
                 ]
             ),
             Command(
@@ -880,10 +824,10 @@ private enum CommandTableParts {
                 summary: "List all tags associated with services, nodes or nodeclusters",
                 options: [
                     Option("quiet", short: "q", kind: .flag, help: "Print only tag names"),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "UUID or name of services, nodes or nodeclusters"),
+                    taggableIdentifiers,
                 ]
             ),
             Command(
@@ -893,7 +837,7 @@ private enum CommandTableParts {
                     Option("tag", short: "t", kind: .append, help: "Name of the tag"),
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "UUID or name of services, nodes or nodeclusters"),
+                    taggableIdentifiers,
                 ]
             ),
             Command(
@@ -904,7 +848,7 @@ private enum CommandTableParts {
                     Option("tag", short: "t", kind: .append, help: "Name of the tag"),
                 ],
                 positionals: [
-                    Positional("identifier", .oneOrMore, help: "UUID or name of services, nodes or nodeclusters"),
+                    taggableIdentifiers,
                 ]
             ),
         ]
@@ -922,7 +866,7 @@ private enum CommandTableParts {
                     Option("operation", short: "o", help: "Operation of the trigger (default:redeploy)"),
                 ],
                 positionals: [
-                    Positional("identifier", help: "UUID or name of services", completion: .service),
+                    triggerServiceIdentifier,
                 ]
             ),
             Command(
@@ -932,17 +876,17 @@ private enum CommandTableParts {
                 description: "List all triggers associated with services",
                 options: [
                     Option("quiet", short: "q", kind: .flag, help: "Print only trigger uuid"),
-                    Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'"),
+                    formatOption,
                 ],
                 positionals: [
-                    Positional("identifier", help: "UUID or name of services", completion: .service),
+                    triggerServiceIdentifier,
                 ]
             ),
             Command(
                 "rm",
                 summary: "Remove trigger from a service",
                 positionals: [
-                    Positional("identifier", help: "UUID or name of services", completion: .service),
+                    triggerServiceIdentifier,
                     Positional("trigger", .oneOrMore, help: "UUID or name of the trigger", completion: .trigger),
                 ]
             ),
@@ -962,8 +906,7 @@ private enum CommandTableParts {
         options: [
             Option("name", short: "n", help: "The name of the stack, which will be shown in Docker Cloud"),
             Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
-            Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-            Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+        ] + syncOptions + [
         ]
     )
 }
