@@ -56,7 +56,7 @@ let package = Package(
         ),
         .testTarget(name: "DockerCloudAPITests", dependencies: ["DockerCloudAPI"]),
         .testTarget(name: "DockerCloudKitTests", dependencies: ["DockerCloudKit"]),
-        .testTarget(name: "DockerCloudCLITests", dependencies: ["DockerCloudCLI"]),
+        .testTarget(name: "DockerCloudCLITests", dependencies: ["DockerCloudCLI", "DockerCloudAPI"]),
         .testTarget(
             name: "DockerCloudServerTests",
             dependencies: [

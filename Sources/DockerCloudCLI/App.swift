@@ -30,18 +30,29 @@ public enum App {
                 Output.error("docker-cloud \(invocation.path.joined(separator: " ")): not available in this build yet")
                 return 3
             }
-            return handler(invocation)
+            do {
+                return try handler(invocation, Context())
+            } catch let error as CommandError {
+                Output.error(error.description)
+            } catch let error as APIClientError {
+                Output.error(error.description)
+            } catch {
+                Output.error("\(error)")
+            }
+            return 3
         }
     }
 
     /// Handlers by command path; each noun's file registers its verbs.
-    static let handlers: [String: @Sendable (Invocation) -> Int32] = [
-        "version": { _ in Output.out("docker-cloud \(version)\n"); return 0 },
+    static let handlers: [String: @Sendable (Invocation, Context) throws -> Int32] = [
+        "version": { _, _ in Output.out("docker-cloud \(version)\n"); return 0 },
+        "service ps": ServiceCommands.ps,
     ]
 }
 
 /// Unbuffered writes: output interleaves correctly with the child processes and streams.
 enum Output {
+    // (Rendering of --format lives in OutputFormat.)
     static func out(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
     static func error(_ s: String) { FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8)) }
 }

@@ -1,4 +1,5 @@
 @testable import DockerCloudCLI
+import DockerCloudAPI
 import Foundation
 import XCTest
 
@@ -53,5 +54,17 @@ final class TableTests: XCTestCase {
         XCTAssertEqual(Ago.describe(now.addingTimeInterval(7200), now: now), "in 2 hours")
         XCTAssertEqual(Ago.describe(apiDate: nil), "")
         XCTAssertNil(Ago.describe(apiDate: "2017-01-01T00:00:00Z"))
+    }
+}
+
+final class OutputFormatTests: XCTestCase {
+    func testTemplatesAndJSON() {
+        let object = JSONValue.object(["name": .string("web"), "state": .string("Running"), "current_num_containers": .number(2),
+                                       "stack": .null, "tags": .array([.object(["name": .string("x")])])])
+        XCTAssertEqual(OutputFormat.render(template: "{{.name}}\\t{{.state}} {{ .current_num_containers }}{{.stack}}", object), "web\tRunning 2\n")
+        XCTAssertEqual(OutputFormat.render(template: "{{.tags}}|{{.missing}}|{{.name", object), "[{\"name\":\"x\"}]||{{.name\n")
+        XCTAssertTrue(OutputFormat.json([object]).hasPrefix("[\n"))
+        guard case .table = OutputFormat(nil) else { return XCTFail() }
+        guard case .json = OutputFormat("json") else { return XCTFail() }
     }
 }

@@ -4,6 +4,8 @@
 # Usage: cli_test.sh PATH/TO/docker-cloud-server PATH/TO/docker-cloud-ref
 set -uo pipefail
 server=$(readlink -f "$1") dc=$(readlink -f "$2")
+# Ours, beside the server binary: compared with the original command by command where it exists.
+ours=$(dirname "$server")/docker-cloud
 work=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$work"' EXIT
 "$server" --listen 127.0.0.1:0 --in-memory --user ci:cikey --nodes 3 --delay 10 >"$work/out" 2>"$work/err" &
@@ -42,11 +44,26 @@ YAML
 uuid='[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
 check "service run --sync"          0 "^$uuid\$"                     -- "$dc" service run -n hello -t 2 --sync busybox
 check "service ps"                  0 "hello +[0-9a-f]{8} +▶ Running +2 +busybox:latest" -- "$dc" service ps
+# same COMMAND...: the original and ours print the same bytes and exit the same way.
+same() {
+  local a b ra rb
+  a=$(timeout 60 "$dc" "$@" 2>/dev/null); ra=$?
+  b=$(timeout 60 "$ours" "$@" 2>/dev/null); rb=$?
+  if [ "$a" = "$b" ] && [ "$ra" = "$rb" ]; then passed=$((passed + 1)); echo "ok   same: $*"
+  else failed=$((failed + 1)); echo "FAIL same: $* (exit $ra vs $rb)"; diff <(echo "$a") <(echo "$b") | head -10; fi
+}
 check "service scale --sync"        0 "^$uuid\$"                     -- "$dc" service scale hello 3 --sync
 check "container ps"                0 "hello-3 +[0-9a-f]{8} +▶ Running" -- "$dc" container ps
 check "service inspect"             0 '"target_num_containers": 3'  -- "$dc" service inspect hello
 check "stack up --sync"             0 "^$uuid\$"                     -- "$dc" stack up -n shop --sync
 check "stack ls"                    0 "shop +[0-9a-f]{8} +▶ Running" -- "$dc" stack ls
+if [ -x "$ours" ]; then
+  same service ps
+  same service ps -q
+  same service ps --stack shop
+  same service ps -s Running
+  same service ps --stack nosuch
+fi
 check "stack export"                0 "- db:database"               -- "$dc" stack export shop
 check "service env ls (links)"      0 "tutum +DATABASE_PORT_5432_TCP_PORT +5432" -- "$dc" service env ls web.shop
 check "service logs"                0 "web-1 \\| web up"            -- "$dc" service logs web.shop
