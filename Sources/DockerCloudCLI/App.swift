@@ -47,6 +47,9 @@ public enum App {
     static let handlers: [String: @Sendable (Invocation, Context) throws -> Int32] = [
         "version": { _, _ in Output.out("docker-cloud \(version)\n"); return 0 },
         "service ps": ServiceCommands.ps,
+        "container ps": ContainerCommands.ps,
+        "stack ls": StackCommands.ls,
+        "node ls": NodeCommands.ls,
     ]
 }
 

@@ -10,20 +10,9 @@ enum ServiceCommands {
         var filters: [(String, String)] = []
         if let state = inv.value("status") { filters.append(("state", state)) }
         if let stack = inv.value("stack") {
-            let matches = try Resolver(api: api).candidates(.stack, stack)
-            guard matches.count == 1 else {
-                throw CommandError(description: matches.isEmpty ? "Identifier '\(stack)' does not match any stack"
-                                                                : "Identifier \(stack) matches more than one stack, please use UUID instead")
-            }
-            filters.append(("stack", matches[0].resource_uri))
+            filters.append(("stack", try Resolver(api: api).filterTarget(Stack.self, .stack, stack, kind: "stack").resource_uri))
         }
-        let format = OutputFormat(inv.value("format"))
-        if case .table = format {} else {
-            let objects = try api.listAll(JSONValue.self, api.path(.service), filters: filters)
-            if case .template(let t) = format { Output.out(objects.map { OutputFormat.render(template: t, $0) }.joined()) }
-            else { Output.out(OutputFormat.json(objects)) }
-            return 0
-        }
+        if try printStructured(inv, api, .service, filters: filters) { return 0 }
         let services = try api.listAll(Service.self, api.path(.service), filters: filters)
         if inv.flag("quiet") == true {
             Output.out(services.map { $0.uuid + "\n" }.joined())
@@ -55,9 +44,30 @@ enum ServiceCommands {
 struct Resolver {
     let api: APIClient
 
-    func candidates(_ endpoint: Endpoint, _ identifier: String) throws -> [Stack] {
-        let byUUID = try api.listAll(Stack.self, api.path(endpoint), filters: [("uuid__startswith", identifier)])
+    func candidates<T: Codable & Sendable>(_ type: T.Type, _ endpoint: Endpoint, _ identifier: String) throws -> [T] {
+        let byUUID = try api.listAll(T.self, api.path(endpoint), filters: [("uuid__startswith", identifier)])
         if !byUUID.isEmpty { return byUUID }
-        return try api.listAll(Stack.self, api.path(endpoint), filters: [("name", identifier)])
+        return try api.listAll(T.self, api.path(endpoint), filters: [("name", identifier)])
     }
+
+    /// The one object an identifier names, for list filters (`--stack`, `--service`), worded as 1.0.9 did.
+    func filterTarget<T: Codable & Sendable>(_ type: T.Type, _ endpoint: Endpoint, _ identifier: String, kind: String) throws -> T {
+        let matches = try candidates(type, endpoint, identifier)
+        guard matches.count == 1 else {
+            throw CommandError(description: matches.isEmpty ? "Identifier '\(identifier)' does not match any \(kind)"
+                                                            : "Identifier \(identifier) matches more than one \(kind), please use UUID instead")
+        }
+        return matches[0]
+    }
+}
+
+/// `--format json` or a template for any list: the API's objects, untyped, as the server sent them.
+/// Returns false when the format is the table, which the caller renders.
+func printStructured(_ inv: Invocation, _ api: APIClient, _ endpoint: Endpoint, filters: [(String, String)]) throws -> Bool {
+    let format = OutputFormat(inv.value("format"))
+    if case .table = format { return false }
+    let objects = try api.listAll(JSONValue.self, api.path(endpoint), filters: filters)
+    if case .template(let t) = format { Output.out(objects.map { OutputFormat.render(template: t, $0) }.joined()) }
+    else { Output.out(OutputFormat.json(objects)) }
+    return true
 }

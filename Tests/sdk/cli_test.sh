@@ -63,6 +63,12 @@ if [ -x "$ours" ]; then
   same service ps --stack shop
   same service ps -s Running
   same service ps --stack nosuch
+  same container ps
+  same container ps -q
+  same container ps --no-trunc
+  same container ps --service hello -s Running
+  same stack ls
+  same node ls
 fi
 check "stack export"                0 "- db:database"               -- "$dc" stack export shop
 check "service env ls (links)"      0 "tutum +DATABASE_PORT_5432_TCP_PORT +5432" -- "$dc" service env ls web.shop
