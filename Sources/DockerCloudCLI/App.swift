@@ -50,6 +50,21 @@ public enum App {
         "container ps": ContainerCommands.ps,
         "stack ls": StackCommands.ls,
         "node ls": NodeCommands.ls,
+        "service inspect": Lifecycle.inspect(.service),
+        "container inspect": Lifecycle.inspect(.container),
+        "stack inspect": Lifecycle.inspect(.stack),
+        "service start": Lifecycle.operate(.service, "start"),
+        "service stop": Lifecycle.operate(.service, "stop"),
+        "service redeploy": Lifecycle.operate(.service, "redeploy"),
+        "service terminate": Lifecycle.operate(.service, "terminate"),
+        "container start": Lifecycle.operate(.container, "start"),
+        "container stop": Lifecycle.operate(.container, "stop"),
+        "container redeploy": Lifecycle.operate(.container, "redeploy"),
+        "container terminate": Lifecycle.operate(.container, "terminate"),
+        "stack start": Lifecycle.operate(.stack, "start"),
+        "stack stop": Lifecycle.operate(.stack, "stop"),
+        "stack redeploy": Lifecycle.operate(.stack, "redeploy"),
+        "stack terminate": Lifecycle.operate(.stack, "terminate"),
     ]
 }
 

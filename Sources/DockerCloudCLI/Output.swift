@@ -14,10 +14,10 @@ enum OutputFormat {
         }
     }
 
-    static func json(_ objects: [JSONValue]) -> String {
+    static func json<T: Encodable>(_ value: T) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(objects)) ?? Data("[]".utf8), as: UTF8.self) + "\n"
+        return String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self) + "\n"
     }
 
     static func render(template: String, _ object: JSONValue) -> String {

@@ -69,6 +69,14 @@ if [ -x "$ours" ]; then
   same container ps --service hello -s Running
   same stack ls
   same node ls
+  same service inspect nosuch
+  same container stop nosuch
+  check "ours: service stop --sync"   0 "^$uuid\$"                     -- "$ours" service stop --sync --timeout 30 hello
+  check "ours: stopped"               0 "hello +[0-9a-f]{8} +◼ Stopped" -- "$ours" service ps
+  check "ours: service start --sync"  0 "^$uuid\$"                     -- "$ours" service start --sync hello
+  check "ours: inspect template"      0 "^hello Running 3\$"           -- "$ours" service inspect --format '{{.name}} {{.state}} {{.current_num_containers}}' hello
+  check "ours: stop a stopped one"    3 "^\$"                          -- bash -c "'$ours' service stop --sync hello >/dev/null; '$ours' service stop hello"
+  check "ours: service start again"   0 "^$uuid\$"                     -- "$ours" service start --sync hello
 fi
 check "stack export"                0 "- db:database"               -- "$dc" stack export shop
 check "service env ls (links)"      0 "tutum +DATABASE_PORT_5432_TCP_PORT +5432" -- "$dc" service env ls web.shop

@@ -1,0 +1,113 @@
+import DockerCloudAPI
+import DockerCloudKit
+import Foundation
+
+/// Identifier resolution and the verbs shared by services, containers and stacks: inspect,
+/// start, stop, redeploy, terminate, with `--sync`/`--timeout`.
+extension Resolver {
+    static func isUUID(_ s: String) -> Bool {
+        let parts = s.lowercased().split(separator: "-", omittingEmptySubsequences: false)
+        return parts.map(\.count) == [8, 4, 4, 4, 12] && s.allSatisfy { $0.isHexDigit || $0 == "-" }
+    }
+
+    /// One object by long uuid, uuid prefix, name, or `name.stack` (services and containers), with
+    /// docker-cloud 1.0.9's messages. Unlike the original, a failure of a direct fetch that is not a
+    /// 404 (401, 500, a dead server) is reported as what it is, not as "Cannot find".
+    func resolve(_ endpoint: Endpoint, _ identifier: String, kind: String) throws -> JSONValue {
+        if Resolver.isUUID(identifier) {
+            do { return try api.get(JSONValue.self, api.path(endpoint, id: identifier.lowercased())) } catch let e as APIClientError where e.status == 404 {
+                throw CommandError(description: "Cannot find a \(kind) with the identifier '\(identifier)'")
+            }
+        }
+        var matches: [JSONValue]
+        if [.service, .container].contains(endpoint), let dot = identifier.firstIndex(of: ".") {
+            let name = String(identifier[..<dot]), stack = String(identifier[identifier.index(after: dot)...])
+            let key = endpoint == .service ? "stack__name" : "service__stack__name"
+            matches = try api.listAll(JSONValue.self, api.path(endpoint), filters: [("name", name), (key, stack)])
+        } else {
+            matches = try api.listAll(JSONValue.self, api.path(endpoint), filters: [("uuid__startswith", identifier)])
+            if matches.isEmpty, ![.node, .action].contains(endpoint) {
+                matches = try api.listAll(JSONValue.self, api.path(endpoint), filters: [("name", identifier)])
+            }
+        }
+        if matches.count > 1 { throw CommandError(description: "More than one \(kind) has the same identifier, please use the long uuid") }
+        guard let found = matches.first, let uuid = found["uuid"]?.stringValue else {
+            throw CommandError(description: "Cannot find a \(kind) with the identifier '\(identifier)'")
+        }
+        return try api.get(JSONValue.self, api.path(endpoint, id: uuid))
+    }
+}
+
+enum Lifecycle {
+    static let kinds: [Endpoint: String] = [.service: "service", .container: "container", .stack: "stack"]
+
+    /// `<noun> inspect ID...`: each object as JSON (the API's attributes), errors per identifier.
+    static func inspect(_ endpoint: Endpoint) -> @Sendable (Invocation, Context) throws -> Int32 {
+        { inv, ctx in
+            let resolver = Resolver(api: ctx.api)
+            return forEach(inv.positional("identifier")) { id in
+                let object = try resolver.resolve(endpoint, id, kind: kinds[endpoint]!)
+                if case .template(let t) = OutputFormat(inv.value("format")) { Output.out(OutputFormat.render(template: t, object)) }
+                else { Output.out(OutputFormat.json(object)) }
+            }
+        }
+    }
+
+    /// `<noun> start|stop|redeploy|terminate ID...`: prints each long uuid; with --sync waits for the action.
+    static func operate(_ endpoint: Endpoint, _ operation: String) -> @Sendable (Invocation, Context) throws -> Int32 {
+        { inv, ctx in
+            let api = ctx.api
+            let resolver = Resolver(api: api)
+            let timeout = inv.value("timeout").flatMap(Double.init)
+            return forEach(inv.positional("identifier")) { id in
+                let object = try resolver.resolve(endpoint, id, kind: kinds[endpoint]!)
+                guard let uuid = object["uuid"]?.stringValue else { throw CommandError(description: "The server's answer has no uuid") }
+                let reply: HTTPReply
+                switch operation {
+                case "terminate": reply = try api.send("DELETE", api.path(endpoint, id: uuid))
+                case "redeploy":
+                    let reuse = inv.flag("not_reuse_volumes") == true ? "False" : "True"
+                    reply = try api.send("POST", api.path(endpoint, id: uuid, operation: "redeploy"), query: [("reuse_volumes", reuse)])
+                default: reply = try api.send("POST", api.path(endpoint, id: uuid, operation: operation))
+                }
+                if inv.flag("sync") == true, let action = reply.headers["x-dockercloud-action-uri"] {
+                    try waitForAction(api, action, timeout: timeout)
+                }
+                Output.out(uuid + "\n")
+            }
+        }
+    }
+
+    /// Polls an action until it succeeds (returns) or fails or times out (throws). Progress goes
+    /// to stderr only, so stdout stays the uuids scripts read.
+    static func waitForAction(_ api: APIClient, _ uri: String, timeout: Double?) throws {
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        var last = ""
+        while true {
+            let action = try api.get(JSONValue.self, uri)
+            let state = action["state"]?.stringValue ?? ""
+            if state != last { FileHandle.standardError.write(Data("\(state)\n".utf8)); last = state }
+            switch state.lowercased() {
+            case "success": return
+            case "failed", "canceled": throw CommandError(description: "Action \(action["action"]?.stringValue ?? "") \(state.lowercased()): see 'docker-cloud action logs \(action["uuid"]?.stringValue ?? "")'")
+            default: break
+            }
+            if let deadline, Date() >= deadline {
+                throw CommandError(description: "Timed out after \(Int(timeout!)) s waiting for \(uri) (state: \(state))")
+            }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+    }
+
+    /// Runs `body` per identifier; errors are printed and make the exit code 3 at the end, as 1.0.9 did.
+    static func forEach(_ identifiers: [String], _ body: (String) throws -> Void) -> Int32 {
+        var failed = false
+        for id in identifiers {
+            do { try body(id) } catch {
+                Output.error("\(error)")
+                failed = true
+            }
+        }
+        return failed ? 3 : 0
+    }
+}
