@@ -3,6 +3,7 @@
 # script uses, with their exit codes and the output it relies on.
 # Usage: cli_test.sh PATH/TO/docker-cloud-server PATH/TO/docker-cloud-ref
 set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
 server=$(readlink -f "$1") dc=$(readlink -f "$2")
 # Ours, beside the server binary: compared with the original command by command where it exists.
 ours=$(dirname "$server")/docker-cloud
@@ -49,7 +50,7 @@ same() {
   local a b ra rb
   a=$(timeout 60 "$dc" "$@" 2>/dev/null); ra=$?
   b=$(timeout 60 "$ours" "$@" 2>/dev/null); rb=$?
-  if [ "$a" = "$b" ] && [ "$ra" = "$rb" ]; then passed=$((passed + 1)); echo "ok   same: $*"
+  if python3 "$here/same_output.py" "$a" "$b" && [ "$ra" = "$rb" ]; then passed=$((passed + 1)); echo "ok   same: $*"
   else failed=$((failed + 1)); echo "FAIL same: $* (exit $ra vs $rb)"; diff <(echo "$a") <(echo "$b") | head -10; fi
 }
 check "service scale --sync"        0 "^$uuid\$"                     -- "$dc" service scale hello 3 --sync
