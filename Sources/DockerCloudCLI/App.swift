@@ -70,7 +70,6 @@ public enum App {
 
 /// Unbuffered writes: output interleaves correctly with the child processes and streams.
 enum Output {
-    // (Rendering of --format lives in OutputFormat.)
     static func out(_ s: String) { FileHandle.standardOutput.write(Data(s.utf8)) }
     static func error(_ s: String) { FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8)) }
 }

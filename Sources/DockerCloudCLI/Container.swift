@@ -12,52 +12,41 @@ enum ContainerCommands {
         if let service = inv.value("service") {
             filters.append(("service", try Resolver(api: api).filterTarget(Service.self, .service, service, kind: "service").resource_uri))
         }
-        if try printStructured(inv, api, .container, filters: filters) { return 0 }
-        let containers = try api.listAll(Container.self, api.path(.container), filters: filters)
-        if inv.flag("quiet") == true {
-            Output.out(containers.map { $0.uuid + "\n" }.joined())
-            return 0
+        return try runList(inv, api, .container, Container.self, filters: filters, uuid: \.uuid) { containers in
+            let stacks = Dictionary(try api.listAll(Stack.self, api.path(.stack)).map { ($0.resource_uri, $0.name) }, uniquingKeysWith: { a, _ in a })
+            let serviceStacks = Dictionary(try api.listAll(Service.self, api.path(.service)).map { ($0.resource_uri, $0.stack) }, uniquingKeysWith: { a, _ in a })
+            let nodes = Set(try api.listAll(Node.self, api.path(.node)).map(\.resource_uri))
+            let truncate = inv.flag("no_trunc") != true
+            func cut(_ s: String) -> String { truncate && s.count > 20 ? String(s.prefix(17)) + "..." : s }
+            var table = TextTable(["NAME", "UUID", "STATUS", "IMAGE", "RUN COMMAND", "EXIT CODE", "DEPLOYED", "PORTS", "NODE", "STACK"],
+                                  kinds: [.text, .text, .text, .text, .text, .auto, .text, .text, .text, .text])
+            let now = Date()
+            for c in containers {
+                let ports = c.container_ports.map { p in
+                    (p.outer_port.map { "\(c.public_dns ?? ""):\($0)->" } ?? "") + "\(p.inner_port)/\(p.protocol_)"
+                }.joined(separator: ", ")
+                let node = c.node.flatMap { nodes.contains($0) ? ResourceURI.lastSegment($0) : nil }.map { truncate ? String($0.prefix(8)) : $0 } ?? ""
+                let stack = c.service.flatMap { serviceStacks[$0] ?? nil }.flatMap { stacks[$0] } ?? ""
+                table.append([c.name, truncate ? String(c.uuid.prefix(8)) : c.uuid, StateGlyph.decorate(c.state), c.image_name, cut(c.run_command),
+                              c.exit_code.map(String.init), Ago.describe(apiDate: c.deployed_datetime, now: now) ?? "", cut(ports), node, stack])
+            }
+            return table.render() + "\n"
         }
-        let stacks = Dictionary(try api.listAll(Stack.self, api.path(.stack)).map { ($0.resource_uri, $0.name) }, uniquingKeysWith: { a, _ in a })
-        let serviceStacks = Dictionary(try api.listAll(Service.self, api.path(.service)).map { ($0.resource_uri, $0.stack) }, uniquingKeysWith: { a, _ in a })
-        let nodes = Set(try api.listAll(Node.self, api.path(.node)).map(\.resource_uri))
-        let truncate = inv.flag("no_trunc") != true
-        func cut(_ s: String) -> String { truncate && s.count > 20 ? String(s.prefix(17)) + "..." : s }
-        var table = TextTable(["NAME", "UUID", "STATUS", "IMAGE", "RUN COMMAND", "EXIT CODE", "DEPLOYED", "PORTS", "NODE", "STACK"],
-                              kinds: [.text, .text, .text, .text, .text, .auto, .text, .text, .text, .text])
-        let now = Date()
-        for c in containers {
-            let ports = c.container_ports.map { p in
-                (p.outer_port.map { "\(c.public_dns ?? ""):\($0)->" } ?? "") + "\(p.inner_port)/\(p.protocol_)"
-            }.joined(separator: ", ")
-            let node = c.node.flatMap { nodes.contains($0) ? ResourceURI.lastSegment($0) : nil }.map { truncate ? String($0.prefix(8)) : $0 } ?? ""
-            let stack = c.service.flatMap { serviceStacks[$0] ?? nil }.flatMap { stacks[$0] } ?? ""
-            table.append([c.name, truncate ? String(c.uuid.prefix(8)) : c.uuid, StateGlyph.decorate(c.state), c.image_name, cut(c.run_command),
-                          c.exit_code.map(String.init), Ago.describe(apiDate: c.deployed_datetime, now: now) ?? "", cut(ports), node, stack])
-        }
-        Output.out(table.render() + "\n")
-        return 0
     }
 }
 
 /// `docker-cloud stack ls`
 enum StackCommands {
     static func ls(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let api = ctx.api
-        if try printStructured(inv, api, .stack, filters: []) { return 0 }
-        let stacks = try api.listAll(Stack.self, api.path(.stack))
-        if inv.flag("quiet") == true {
-            Output.out(stacks.map { $0.uuid + "\n" }.joined())
-            return 0
+        try runList(inv, ctx.api, .stack, Stack.self, uuid: \.uuid) { stacks in
+            var table = TextTable(["NAME", "UUID", "STATUS", "DEPLOYED", "DESTROYED"], kinds: [.text, .text, .text, .text, .text])
+            let now = Date()
+            for s in stacks {
+                table.append([s.name, String(s.uuid.prefix(8)), StateGlyph.decorate(s.state),
+                              Ago.describe(apiDate: s.deployed_datetime, now: now) ?? "", Ago.describe(apiDate: s.destroyed_datetime, now: now) ?? ""])
+            }
+            return table.render() + "\n"
         }
-        var table = TextTable(["NAME", "UUID", "STATUS", "DEPLOYED", "DESTROYED"], kinds: [.text, .text, .text, .text, .text])
-        let now = Date()
-        for s in stacks {
-            table.append([s.name, String(s.uuid.prefix(8)), StateGlyph.decorate(s.state),
-                          Ago.describe(apiDate: s.deployed_datetime, now: now) ?? "", Ago.describe(apiDate: s.destroyed_datetime, now: now) ?? ""])
-        }
-        Output.out(table.render() + "\n")
-        return 0
     }
 }
 
@@ -65,20 +54,15 @@ enum StackCommands {
 enum NodeCommands {
     static func ls(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let api = ctx.api
-        if try printStructured(inv, api, .node, filters: []) { return 0 }
-        let nodes = try api.listAll(Node.self, api.path(.node))
-        if inv.flag("quiet") == true {
-            Output.out(nodes.map { $0.uuid + "\n" }.joined())
-            return 0
+        return try runList(inv, api, .node, Node.self, uuid: \.uuid) { nodes in
+            let clusters = Dictionary(try api.listAll(NodeCluster.self, api.path(.nodecluster)).map { ($0.resource_uri, $0.name) }, uniquingKeysWith: { a, _ in a })
+            var table = TextTable(["UUID", "FQDN", "LASTSEEN", "STATUS", "CLUSTER", "DOCKER_VER"], kinds: [.text, .text, .text, .text, .text, .text])
+            let now = Date()
+            for n in nodes {
+                table.append([String(n.uuid.prefix(8)), n.external_fqdn, Ago.describe(apiDate: n.last_seen, now: now) ?? "", StateGlyph.decorate(n.state),
+                              n.node_cluster.map { clusters[$0] ?? $0 } ?? "", n.docker_version])
+            }
+            return table.render() + "\n"
         }
-        let clusters = Dictionary(try api.listAll(NodeCluster.self, api.path(.nodecluster)).map { ($0.resource_uri, $0.name) }, uniquingKeysWith: { a, _ in a })
-        var table = TextTable(["UUID", "FQDN", "LASTSEEN", "STATUS", "CLUSTER", "DOCKER_VER"], kinds: [.text, .text, .text, .text, .text, .text])
-        let now = Date()
-        for n in nodes {
-            table.append([String(n.uuid.prefix(8)), n.external_fqdn, Ago.describe(apiDate: n.last_seen, now: now) ?? "", StateGlyph.decorate(n.state),
-                          n.node_cluster.map { clusters[$0] ?? $0 } ?? "", n.docker_version])
-        }
-        Output.out(table.render() + "\n")
-        return 0
     }
 }

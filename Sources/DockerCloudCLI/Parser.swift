@@ -132,8 +132,7 @@ public struct Parser: Sendable {
         if !command.subcommands.isEmpty { return .help(path: path, command: command) }
         // As docker-cloud 1.0.9 did: a verb given nothing at all, though it needs an argument,
         // prints its help (exit 0) rather than an error.
-        if words.isEmpty && invocation.options.isEmpty && !path.isEmpty && !ancestors.isEmpty
-            && args.allSatisfy({ !$0.hasPrefix("-") })
+        if words.isEmpty && invocation.options.isEmpty && !path.isEmpty && args.allSatisfy({ !$0.hasPrefix("-") })
             && command.positionals.contains(where: { [.one, .oneOrMore].contains($0.arity) }) {
             return .help(path: path, command: command)
         }

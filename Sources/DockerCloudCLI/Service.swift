@@ -12,31 +12,26 @@ enum ServiceCommands {
         if let stack = inv.value("stack") {
             filters.append(("stack", try Resolver(api: api).filterTarget(Stack.self, .stack, stack, kind: "stack").resource_uri))
         }
-        if try printStructured(inv, api, .service, filters: filters) { return 0 }
-        let services = try api.listAll(Service.self, api.path(.service), filters: filters)
-        if inv.flag("quiet") == true {
-            Output.out(services.map { $0.uuid + "\n" }.joined())
-            return 0
+        return try runList(inv, api, .service, Service.self, filters: filters, uuid: \.uuid) { services in
+            let stacks = try api.listAll(Stack.self, api.path(.stack))
+            let stackNames = Dictionary(stacks.map { ($0.resource_uri, $0.name) }, uniquingKeysWith: { a, _ in a })
+            var table = TextTable(["NAME", "UUID", "STATUS", "#CONTAINERS", "IMAGE", "DEPLOYED", "PUBLIC DNS", "STACK"],
+                                  kinds: [.text, .text, .text, .auto, .text, .text, .text, .text])
+            var unsynchronized = false
+            let now = Date()
+            for s in services {
+                var status = StateGlyph.decorate(s.state)
+                if !s.synchronized && s.state != "Redeploying" { status += "(*)"; unsynchronized = true }
+                table.append([s.name, String(s.uuid.prefix(8)), status, String(s.current_num_containers), s.image_name,
+                              Ago.describe(apiDate: s.deployed_datetime, now: now) ?? "", s.public_dns ?? "",
+                              s.stack.flatMap { stackNames[$0] } ?? ""])
+            }
+            var text = table.render() + "\n"
+            if unsynchronized {
+                text += "\n(*) Please note that this service needs to be redeployed to have its configuration changes applied\n"
+            }
+            return text
         }
-        let stacks = try api.listAll(Stack.self, api.path(.stack))
-        let stackNames = Dictionary(stacks.map { ($0.resource_uri, $0.name) }, uniquingKeysWith: { a, _ in a })
-        var table = TextTable(["NAME", "UUID", "STATUS", "#CONTAINERS", "IMAGE", "DEPLOYED", "PUBLIC DNS", "STACK"],
-                              kinds: [.text, .text, .text, .auto, .text, .text, .text, .text])
-        var unsynchronized = false
-        let now = Date()
-        for s in services {
-            var status = StateGlyph.decorate(s.state)
-            if !s.synchronized && s.state != "Redeploying" { status += "(*)"; unsynchronized = true }
-            table.append([s.name, String(s.uuid.prefix(8)), status, String(s.current_num_containers), s.image_name,
-                          Ago.describe(apiDate: s.deployed_datetime, now: now) ?? "", s.public_dns ?? "",
-                          s.stack.flatMap { stackNames[$0] } ?? ""])
-        }
-        var text = table.render() + "\n"
-        if unsynchronized {
-            text += "\n(*) Please note that this service needs to be redeployed to have its configuration changes applied\n"
-        }
-        Output.out(text)
-        return 0
     }
 }
 
@@ -59,15 +54,4 @@ struct Resolver {
         }
         return matches[0]
     }
-}
-
-/// `--format json` or a template for any list: the API's objects, untyped, as the server sent them.
-/// Returns false when the format is the table, which the caller renders.
-func printStructured(_ inv: Invocation, _ api: APIClient, _ endpoint: Endpoint, filters: [(String, String)]) throws -> Bool {
-    let format = OutputFormat(inv.value("format"))
-    if case .table = format { return false }
-    let objects = try api.listAll(JSONValue.self, api.path(endpoint), filters: filters)
-    if case .template(let t) = format { Output.out(objects.map { OutputFormat.render(template: t, $0) }.joined()) }
-    else { Output.out(OutputFormat.json(objects)) }
-    return true
 }

@@ -52,8 +52,11 @@ public final class CurlTransport: @unchecked Sendable {
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
+    /// libcurl's one-time global initialisation; every easy handle of ours goes through it.
+    static func initializeLibcurl() { _ = globalInit }
+
     public init(timeout: Int = 60, connectTimeout: Int = 10, userAgent: String = "docker-cloud") {
-        _ = CurlTransport.globalInit
+        CurlTransport.initializeLibcurl()
         handle = curl_easy_init()
         self.timeout = timeout
         self.connectTimeout = connectTimeout

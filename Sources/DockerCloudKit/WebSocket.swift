@@ -36,7 +36,7 @@ public final class WebSocket: @unchecked Sendable {
         if let q = parts.percentEncodedQuery { target += "?" + q }
         let hostHeader = (host.contains(":") ? "[\(host)]" : host) + ((secure && port == 443) || (!secure && port == 80) ? "" : ":\(port)")
 
-        _ = CurlTransport(timeout: 1)  // runs curl_global_init once
+        CurlTransport.initializeLibcurl()
         handle = curl_easy_init()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let connectURL = "\(secure ? "https" : "http")://\(hostHeader)/"

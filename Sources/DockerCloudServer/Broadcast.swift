@@ -29,8 +29,6 @@ final class Broadcast<Message: Sendable>: Sendable {
         let targets = subscribers.withLock { Array($0.values) }
         for s in targets where s.accepts(message) { s.continuation.yield(message) }
     }
-
-    var subscriberCount: Int { subscribers.withLock { $0.count } }
 }
 
 /// A log line as it is published live: the owners are the container (or action) and, for

@@ -5,6 +5,9 @@ import Foundation
 /// `nodecluster create NAME PROVIDER REGION TYPE` names something real. The `local` provider is
 /// for nodes attached by the operator (or simulated): its one region and type fit any machine.
 struct Catalog: Sendable {
+    /// The catalog is constant: built once, not per request.
+    static let shared = Catalog()
+
     struct TypeInfo: Sendable { var name: String; var label: String; var cpu: Int; var memory: Int }
     struct RegionInfo: Sendable { var name: String; var label: String; var zones: [String] }
     struct ProviderInfo: Sendable { var name: String; var label: String; var regions: [RegionInfo]; var types: [TypeInfo] }

@@ -274,8 +274,6 @@ func newUUID() -> String { UUID().uuidString.lowercased() }
 struct EngineConfig: Sendable {
     /// DNS domain of generated names: `<service>.<ns>.svc.<domain>`.
     var domain = "dockercloud.local"
-    /// How long simulated transitions (node deploys, container starts) take.
-    var transitionDelay: Duration = .milliseconds(50)
     /// The REST base clients reach us at, for link variables and API URLs in containers.
     var publicURL = "http://127.0.0.1:8080"
 }

@@ -9,7 +9,7 @@ extension Engine {
     func routeInfra(_ req: APIRequest, _ caller: Caller) async throws -> APIResponse {
         let s = req.segments
         let m = req.method
-        let catalog = Catalog()
+        let catalog = Catalog.shared
         switch s[0] {
         case "provider" where m == .get:
             return try catalogAnswer(req, catalog.providerObjects, id: s.dropFirst().joined(separator: "/"), filters: ["name"]) { $0.name }
@@ -74,7 +74,7 @@ extension Engine {
     func createNodeCluster(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
         let body = try Body(req.body)
         try body.rejectUnknown(allowed: ["name", "nickname", "node_type", "region", "disk", "target_num_nodes", "tags", "provider_options"])
-        let catalog = Catalog()
+        let catalog = Catalog.shared
         guard let name = try body.string("name", required: true) else { throw APIError.badRequest("name is required", field: "name") }
         guard ServiceSpec.isValidName(name) else { throw APIError.badRequest("name: '\(name)' is not a valid node cluster name", field: "name") }
         guard let typeURI = try body.string("node_type", required: true) else { throw APIError.badRequest("node_type is required", field: "node_type") }
@@ -152,7 +152,7 @@ extension Engine {
 
     /// New nodes (state Deploying) for the cluster, up to its target.
     func addNodes(_ tx: Tx, _ nc: NodeCluster, _ ns: String, count: Int) throws -> [String] {
-        let catalog = Catalog()
+        let catalog = Catalog.shared
         var ids: [String] = []
         for _ in 0..<max(0, count) {
             var n = Node()

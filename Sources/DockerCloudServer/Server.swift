@@ -37,7 +37,6 @@ public final class DockerCloudServer: Sendable {
         }
         var config = EngineConfig()
         config.domain = options.domain
-        config.transitionDelay = options.transitionDelay
         config.publicURL = options.publicURL
         engine = Engine(store: store, accounts: options.accounts, driver: SimulatedDriver(delay: options.transitionDelay),
                         config: config, logger: logger)

@@ -100,7 +100,8 @@ def stack_lifecycle():
     container = dockercloud.Container.list(service=web.resource_uri)[0]
     envs = dict((e["key"], e["value"]) for e in container.container_envvars)
     assert envs.get("DB_PORT_5432_TCP_PORT") == "5432", sorted(envs)
-    exported = stack.export() if hasattr(stack, "export") else None
+    exported = stack.export()
+    assert exported["web"]["links"] == ["db:DB"], exported
     assert stack.stop()
     wait_for(lambda: dockercloud.Stack.fetch(stack.uuid), ["Stopped"])
     assert stack.delete()

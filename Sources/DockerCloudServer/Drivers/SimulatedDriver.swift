@@ -20,8 +20,6 @@ final class SimulatedDriver: NodeDriver {
     private let wake: AsyncStream<Void>.Continuation
     private let scheduler: Task<Void, Never>
     private let nodeCounter = Atomic<Int>(0)
-    /// Nodes made unreachable (health checks fail for them).
-    let unreachable = Mutex<Set<String>>([])
 
     init(delay: Duration) {
         self.delay = delay
@@ -68,9 +66,8 @@ final class SimulatedDriver: NodeDriver {
         try await Task.sleep(for: delay)
     }
 
-    func checkNode(_ node: NodeSpec) async -> Bool {
-        !unreachable.withLock { $0.contains(node.uuid) }
-    }
+    /// A simulated node lives in this process, so it always answers.
+    func checkNode(_ node: NodeSpec) async -> Bool { true }
 
     func upgradeNode(_ node: NodeSpec) async throws -> NodeFacts {
         try await Task.sleep(for: delay)
