@@ -156,15 +156,17 @@ public final class Engine: Sendable {
         case column(String)
         /// The uuid at the end of a resource URI, compared with an index column.
         case uriColumn(String)
+        /// An index column starting with the value (LIKE wildcards in the value are literal).
+        case prefix(String)
         /// A custom condition with one `?` for the value.
         case sql(String)
     }
 
     static let commonFilters: [String: Filter] = [
         "uuid": .column("key"),
-        "uuid__startswith": .sql("key LIKE ? || '%' ESCAPE '\\'"),
+        "uuid__startswith": .prefix("key"),
         "name": .column("name"),
-        "name__startswith": .sql("name LIKE ? || '%' ESCAPE '\\'"),
+        "name__startswith": .prefix("name"),
         "state": .sql("state = ? COLLATE NOCASE"),
     ]
 
@@ -186,9 +188,11 @@ public final class Engine: Sendable {
             switch filter {
             case .column(let c): conditions.append("\(c) = ?"); args += [value]
             case .uriColumn(let c): conditions.append("\(c) = ?"); args += [ResourceURI.lastSegment(value)]
+            case .prefix(let c):
+                let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                conditions.append("\(c) LIKE ? || '%' ESCAPE '\\'"); args += [escaped]
             case .sql(let s):
-                let escaped = s.contains("ESCAPE") ? value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") : value
-                conditions.append(s); args += [escaped]
+                conditions.append(s); args += [value]
             }
         }
         let whereSQL = conditions.joined(separator: " AND ")

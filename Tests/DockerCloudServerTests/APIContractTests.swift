@@ -65,6 +65,10 @@ final class APIContractTests: ServerTestCase {
         let uuid = byName.objects[0]["uuid"] as! String
         let byPrefix = try await alice.get("/api/app/v1/service/?uuid__startswith=\(uuid.prefix(8))")
         XCTAssertEqual(byPrefix.objects.map { $0["uuid"] as! String }, [uuid])
+        let prefixed = try await alice.get("/api/app/v1/service/?name__startswith=svc1&limit=0")
+        XCTAssertEqual(prefixed.objects.count, 11)
+        let literal = try await alice.get("/api/app/v1/service/?name__startswith=svc_&limit=0")
+        XCTAssertEqual(literal.objects.count, 0, "LIKE wildcards in a prefix are taken literally")
         let byState = try await alice.get("/api/app/v1/service/?state=Not%20running&limit=5")
         XCTAssertEqual((byState.object["meta"] as! [String: Any])["total_count"] as? Int, 30)
         let none = try await alice.get("/api/app/v1/service/?state=Running")
