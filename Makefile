@@ -11,9 +11,9 @@ RELEASE_BIN  = $(BUILD_DIR)/release/docker-cloud-server
 RUN_ADDR    ?= 127.0.0.1:8080
 
 # Debian packages the build and the tests need. Installed only when missing, and only as root.
-APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev pkg-config
+APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libedit-dev pkg-config
 
-.PHONY: all build release deps run test test-swift test-sdk bench clean
+.PHONY: all build release deps run test test-swift test-e2e test-sdk golden bench clean
 
 all: build
 
@@ -31,17 +31,26 @@ build: deps
 release: deps
 	$(SWIFT) build -c release
 
-# Starts a local server in the foreground with embedded defaults (one user, simulated nodes, state
-# in ~/.local/share/docker-cloud-server) and prints the exports to use it. Ctrl-C stops it.
+# Builds, starts a local server with embedded defaults (one user, three simulated nodes, state in a
+# fresh temporary directory) unless one is configured, drives it with the CLI, then prints
+# the exports to use it by hand. Ctrl-C stops the server.
 run: build
-	$(SERVER_BIN) --listen $(RUN_ADDR) --nodes 3
+	@bash scripts/run.sh $(BUILD_DIR)/$(CONFIG) $(RUN_ADDR)
 
 test: build
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory test-swift test-sdk
+	$(MAKE) --no-print-directory test-swift test-e2e test-sdk
 
 test-swift:
 	$(SWIFT) test --skip-build
+
+# The real docker-cloud binary against a real server: every command, transcripts vs golden files.
+test-e2e:
+	bash Tests/e2e/run.sh $(BUILD_DIR)/$(CONFIG)
+
+# Rewrites Tests/e2e/golden/ from a run (review `git diff` before committing).
+golden: build
+	UPDATE_GOLDEN=1 bash Tests/e2e/run.sh $(BUILD_DIR)/$(CONFIG)
 
 # The unmodified python-dockercloud SDK against the real server.
 test-sdk:

@@ -18,16 +18,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
+        // Stackfiles (docker-cloud.yml / docker-compose.yml) and `stack export`.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // Resource models, URIs and API paths shared by client and server. Foundation only.
         .target(name: "DockerCloudAPI"),
         // libcurl, through a system-library module (Debian: libcurl4-openssl-dev).
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // libedit's readline interface, for prompts with line editing (Debian: libedit-dev).
+        .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         // The client core: HTTP and websockets over libcurl. Must not depend on the server's packages.
         .target(name: "DockerCloudKit", dependencies: ["DockerCloudAPI", "CCurl"]),
         // The command line: the command table, the parser, help, and one file per noun.
-        .target(name: "DockerCloudCLI", dependencies: ["DockerCloudKit", "DockerCloudAPI"]),
+        .target(name: "DockerCloudCLI", dependencies: ["DockerCloudKit", "DockerCloudAPI", "CEdit", .product(name: "Yams", package: "Yams")]),
         // The API server: HTTP + websocket routes, store, reconciler, node drivers.
         .target(
             name: "DockerCloudServer",

@@ -34,6 +34,9 @@ public enum App {
                 return try handler(invocation, Context())
             } catch let error as CommandError {
                 Output.error(error.description)
+                return error.exitCode
+            } catch let error as Prompt.EndOfInput {
+                Output.error(error.description)
             } catch let error as APIClientError {
                 Output.error(error.description)
             } catch {
@@ -43,28 +46,89 @@ public enum App {
         }
     }
 
-    /// Handlers by command path; each noun's file registers its verbs.
+    /// Handlers by command path; each noun's file holds its verbs.
     static let handlers: [String: @Sendable (Invocation, Context) throws -> Int32] = [
         "version": { _, _ in Output.out("docker-cloud \(version)\n"); return 0 },
-        "service ps": ServiceCommands.ps,
-        "container ps": ContainerCommands.ps,
-        "stack ls": StackCommands.ls,
-        "node ls": NodeCommands.ls,
-        "service inspect": Lifecycle.inspect(.service),
+        "login": LoginCommand.run,
+        "event": Streams.events,
+        "exec": ExecCommand.run,
+        "run": ServiceCommands.run,
+        "up": StackCommands.create(start: true),
+
+        "action cancel": ActionCommands.operate("cancel"),
+        "action inspect": ActionCommands.inspect,
+        "action logs": ActionCommands.logs,
+        "action ls": ActionCommands.ls,
+        "action retry": ActionCommands.operate("retry"),
+
+        "container exec": ExecCommand.run,
         "container inspect": Lifecycle.inspect(.container),
-        "stack inspect": Lifecycle.inspect(.stack),
-        "service start": Lifecycle.operate(.service, "start"),
-        "service stop": Lifecycle.operate(.service, "stop"),
-        "service redeploy": Lifecycle.operate(.service, "redeploy"),
-        "service terminate": Lifecycle.operate(.service, "terminate"),
+        "container logs": Streams.logs(.container, kind: "container"),
+        "container ps": ContainerCommands.ps,
+        "container redeploy": Lifecycle.operate(.container, "redeploy"),
         "container start": Lifecycle.operate(.container, "start"),
         "container stop": Lifecycle.operate(.container, "stop"),
-        "container redeploy": Lifecycle.operate(.container, "redeploy"),
         "container terminate": Lifecycle.operate(.container, "terminate"),
+
+        "node byo": NodeCommands.byo,
+        "node inspect": NodeCommands.inspect,
+        "node ls": NodeCommands.ls,
+        "node rm": NodeCommands.operate("rm"),
+        "node upgrade": NodeCommands.operate("upgrade"),
+
+        "nodecluster az": NodeClusterCommands.az,
+        "nodecluster create": NodeClusterCommands.create,
+        "nodecluster inspect": NodeClusterCommands.inspect,
+        "nodecluster ls": NodeClusterCommands.ls,
+        "nodecluster nodetype": NodeClusterCommands.nodetype,
+        "nodecluster provider": NodeClusterCommands.provider,
+        "nodecluster region": NodeClusterCommands.region,
+        "nodecluster rm": NodeClusterCommands.rm,
+        "nodecluster scale": NodeClusterCommands.scale,
+
+        "repository inspect": RepositoryCommands.inspect,
+        "repository ls": RepositoryCommands.ls,
+        "repository register": RepositoryCommands.register,
+        "repository rm": RepositoryCommands.rm,
+        "repository update": RepositoryCommands.update,
+
+        "service create": ServiceCommands.create,
+        "service env add": ServiceEnvCommands.add,
+        "service env ls": ServiceEnvCommands.ls,
+        "service env rm": ServiceEnvCommands.rm,
+        "service env set": ServiceEnvCommands.set,
+        "service env update": ServiceEnvCommands.update,
+        "service inspect": Lifecycle.inspect(.service),
+        "service logs": Streams.logs(.service, kind: "service"),
+        "service ps": ServiceCommands.ps,
+        "service redeploy": Lifecycle.operate(.service, "redeploy"),
+        "service run": ServiceCommands.run,
+        "service scale": ServiceCommands.scale,
+        "service set": ServiceCommands.set,
+        "service start": Lifecycle.operate(.service, "start"),
+        "service stop": Lifecycle.operate(.service, "stop"),
+        "service terminate": Lifecycle.operate(.service, "terminate"),
+
+        "stack create": StackCommands.create(start: false),
+        "stack export": StackCommands.export,
+        "stack inspect": StackCommands.inspect,
+        "stack ls": StackCommands.ls,
+        "stack redeploy": Lifecycle.operate(.stack, "redeploy"),
         "stack start": Lifecycle.operate(.stack, "start"),
         "stack stop": Lifecycle.operate(.stack, "stop"),
-        "stack redeploy": Lifecycle.operate(.stack, "redeploy"),
         "stack terminate": Lifecycle.operate(.stack, "terminate"),
+        "stack up": StackCommands.create(start: true),
+        "stack update": StackCommands.update,
+
+        "tag add": TagCommands.add,
+        "tag ls": TagCommands.ls,
+        "tag rm": TagCommands.rm,
+        "tag set": TagCommands.set,
+
+        "trigger call": TriggerCommands.call,
+        "trigger create": TriggerCommands.create,
+        "trigger ls": TriggerCommands.ls,
+        "trigger rm": TriggerCommands.rm,
     ]
 }
 

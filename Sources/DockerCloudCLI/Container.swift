@@ -34,35 +34,3 @@ enum ContainerCommands {
         }
     }
 }
-
-/// `docker-cloud stack ls`
-enum StackCommands {
-    static func ls(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        try runList(inv, ctx.api, .stack, Stack.self, uuid: \.uuid) { stacks in
-            var table = TextTable(["NAME", "UUID", "STATUS", "DEPLOYED", "DESTROYED"], kinds: [.text, .text, .text, .text, .text])
-            let now = Date()
-            for s in stacks {
-                table.append([s.name, String(s.uuid.prefix(8)), StateGlyph.decorate(s.state),
-                              Ago.describe(apiDate: s.deployed_datetime, now: now) ?? "", Ago.describe(apiDate: s.destroyed_datetime, now: now) ?? ""])
-            }
-            return table.render() + "\n"
-        }
-    }
-}
-
-/// `docker-cloud node ls`
-enum NodeCommands {
-    static func ls(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let api = ctx.api
-        return try runList(inv, api, .node, Node.self, uuid: \.uuid) { nodes in
-            let clusters = Dictionary(try api.listAll(NodeCluster.self, api.path(.nodecluster)).map { ($0.resource_uri, $0.name) }, uniquingKeysWith: { a, _ in a })
-            var table = TextTable(["UUID", "FQDN", "LASTSEEN", "STATUS", "CLUSTER", "DOCKER_VER"], kinds: [.text, .text, .text, .text, .text, .text])
-            let now = Date()
-            for n in nodes {
-                table.append([String(n.uuid.prefix(8)), n.external_fqdn, Ago.describe(apiDate: n.last_seen, now: now) ?? "", StateGlyph.decorate(n.state),
-                              n.node_cluster.map { clusters[$0] ?? $0 } ?? "", n.docker_version])
-            }
-            return table.render() + "\n"
-        }
-    }
-}

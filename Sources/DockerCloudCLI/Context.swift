@@ -10,13 +10,20 @@ final class Context {
 
     lazy var config = APIConfig.fromEnvironment(environment, userAgent: "docker-cloud/\(App.version)")
 
+    /// Looked up once, when a command first talks to the API or a stream.
+    lazy var credentials: Credentials? = Credentials.lookup(environment: environment).credentials
+
     lazy var api: APIClient = {
-        let env = environment
-        return APIClient(config: config) { Credentials.lookup(environment: env).credentials }
+        let found = credentials
+        return APIClient(config: config) { found }
     }()
+
+    /// Colour only where a person reads it: a terminal, and never with NO_COLOR set.
+    func colour(_ fd: Int32) -> Bool { isatty(fd) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb" }
 }
 
 /// A failure a command reports: one line on stderr, exit 3 (the original's code for handled errors).
 struct CommandError: Error, CustomStringConvertible {
     var description: String
+    var exitCode: Int32 = 3
 }

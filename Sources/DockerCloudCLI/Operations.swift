@@ -16,7 +16,7 @@ extension Resolver {
     func resolve(_ endpoint: Endpoint, _ identifier: String, kind: String) throws -> JSONValue {
         if Resolver.isUUID(identifier) {
             do { return try api.get(JSONValue.self, api.path(endpoint, id: identifier.lowercased())) } catch let e as APIClientError where e.status == 404 {
-                throw CommandError(description: "Cannot find a \(kind) with the identifier '\(identifier)'")
+                throw CommandError(description: "Cannot find \(Lifecycle.article(kind)) with the identifier '\(identifier)'")
             }
         }
         var matches: [JSONValue]
@@ -30,9 +30,15 @@ extension Resolver {
                 matches = try api.listAll(JSONValue.self, api.path(endpoint), filters: [("name", identifier)])
             }
         }
-        if matches.count > 1 { throw CommandError(description: "More than one \(kind) has the same identifier, please use the long uuid") }
+        if matches.count > 1 {
+            // A redeploy leaves terminated namesakes behind; a name then means the live object.
+            // (1.0.9 gave up here; where more than one is live, so do we.)
+            let live = matches.filter { $0["state"]?.stringValue != "Terminated" }
+            guard live.count == 1 else { throw CommandError(description: "More than one \(kind) has the same identifier, please use the long uuid") }
+            matches = live
+        }
         guard let found = matches.first, let uuid = found["uuid"]?.stringValue else {
-            throw CommandError(description: "Cannot find a \(kind) with the identifier '\(identifier)'")
+            throw CommandError(description: "Cannot find \(Lifecycle.article(kind)) with the identifier '\(identifier)'")
         }
         return try api.get(JSONValue.self, api.path(endpoint, id: uuid))
     }
@@ -41,12 +47,15 @@ extension Resolver {
 enum Lifecycle {
     static let kinds: [Endpoint: String] = [.service: "service", .container: "container", .stack: "stack"]
 
+    /// "a service", "an action".
+    static func article(_ kind: String) -> String { "aeiou".contains(kind.first ?? "x") ? "an \(kind)" : "a \(kind)" }
+
     /// `<noun> inspect ID...`: each object as JSON (the API's attributes), errors per identifier.
-    static func inspect(_ endpoint: Endpoint) -> @Sendable (Invocation, Context) throws -> Int32 {
+    static func inspect(_ endpoint: Endpoint, kind: String? = nil) -> @Sendable (Invocation, Context) throws -> Int32 {
         { inv, ctx in
             let resolver = Resolver(api: ctx.api)
             return forEach(inv.positional("identifier")) { id in
-                let object = try resolver.resolve(endpoint, id, kind: kinds[endpoint]!)
+                let object = try resolver.resolve(endpoint, id, kind: kind ?? kinds[endpoint] ?? endpoint.rawValue)
                 if case .template(let t) = OutputFormat(inv.value("format")) { Output.out(OutputFormat.render(template: t, object)) }
                 else { Output.out(OutputFormat.json(object)) }
             }
@@ -58,7 +67,6 @@ enum Lifecycle {
         { inv, ctx in
             let api = ctx.api
             let resolver = Resolver(api: api)
-            let timeout = inv.value("timeout").flatMap(Double.init)
             return forEach(inv.positional("identifier")) { id in
                 let object = try resolver.resolve(endpoint, id, kind: kinds[endpoint]!)
                 guard let uuid = object["uuid"]?.stringValue else { throw CommandError(description: "The server's answer has no uuid") }
@@ -70,9 +78,7 @@ enum Lifecycle {
                     reply = try api.send("POST", api.path(endpoint, id: uuid, operation: "redeploy"), query: [("reuse_volumes", reuse)])
                 default: reply = try api.send("POST", api.path(endpoint, id: uuid, operation: operation))
                 }
-                if inv.flag("sync") == true, let action = reply.headers["x-dockercloud-action-uri"] {
-                    try waitForAction(api, action, timeout: timeout)
-                }
+                try syncIfAsked(inv, api, reply)
                 Output.out(uuid + "\n")
             }
         }
@@ -109,5 +115,20 @@ enum Lifecycle {
             }
         }
         return failed ? 3 : 0
+    }
+}
+
+extension Lifecycle {
+    /// With `--sync`, waits for the action the reply names (if it names one).
+    static func syncIfAsked(_ inv: Invocation, _ api: APIClient, _ reply: HTTPReply) throws {
+        guard inv.flag("sync") == true, let action = reply.headers["x-dockercloud-action-uri"], !action.isEmpty else { return }
+        try waitForAction(api, action, timeout: inv.value("timeout").flatMap(Double.init))
+    }
+}
+
+extension APIClient {
+    /// A request with a JSON body.
+    func send(_ method: String, _ path: String, json: JSONValue, query: [(String, String)] = []) throws -> HTTPReply {
+        try send(method, path, query: query, body: try JSONEncoder().encode(json))
     }
 }

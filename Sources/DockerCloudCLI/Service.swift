@@ -55,3 +55,207 @@ struct Resolver {
         return matches[0]
     }
 }
+
+extension ServiceCommands {
+    static let redeployHint = "Service must be redeployed to have its configuration changes applied.\nTo redeploy execute: $ docker-cloud service redeploy"
+
+    /// `service create IMAGE` (and the first half of `run`): POSTs the definition, returns the new service.
+    static func createService(_ inv: Invocation, _ api: APIClient) throws -> (JSONValue, HTTPReply) {
+        let resolver = Resolver(api: api)
+        var body = try ServiceInput.attributes(inv, forCreate: true) { id in
+            try resolver.resolve(.service, id, kind: "service")["resource_uri"]?.stringValue ?? ""
+        }
+        body["image"] = .string(inv.positional("image").first ?? "")
+        let reply = try api.send("POST", api.path(.service), json: .object(body))
+        return (try api.decode(JSONValue.self, reply), reply)
+    }
+
+    static func create(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let (service, reply) = try createService(inv, ctx.api)
+        try Lifecycle.syncIfAsked(inv, ctx.api, reply)
+        Output.out((service["uuid"]?.stringValue ?? "") + "\n")
+        return 0
+    }
+
+    /// `service run IMAGE` and top-level `run`: create, then start.
+    static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let api = ctx.api
+        let (service, _) = try createService(inv, api)
+        guard let uuid = service["uuid"]?.stringValue else { throw CommandError(description: "The server's answer to the create has no uuid") }
+        let reply = try api.send("POST", api.path(.service, id: uuid, operation: "start"))
+        try Lifecycle.syncIfAsked(inv, api, reply)
+        Output.out(uuid + "\n")
+        return 0
+    }
+
+    /// Prints the uuid and either redeploys (`--redeploy`) or says how to.
+    static func finishChange(_ inv: Invocation, _ api: APIClient, uuid: String, identifier: String) throws {
+        if inv.flag("redeploy") == true {
+            Output.out("Redeploying Service ...\n")
+            let reply = try api.send("POST", api.path(.service, id: uuid, operation: "redeploy"), query: [("reuse_volumes", "True")])
+            try Lifecycle.syncIfAsked(inv, api, reply)
+            Output.out(uuid + "\n")
+        } else {
+            Output.out("\(uuid)\n\(redeployHint) \(identifier)\n")
+        }
+    }
+
+    /// PATCHes the attributes that differ from the service's current ones; nothing when none do.
+    static func patchChanges(_ inv: Invocation, _ api: APIClient, _ service: JSONValue, _ changes: [String: JSONValue]) throws {
+        let current = service.objectValue ?? [:]
+        let changed = changes.filter { current[$0.key] != $0.value }
+        guard !changed.isEmpty, let uuid = service["uuid"]?.stringValue else { return }
+        let reply = try api.send("PATCH", api.path(.service, id: uuid), json: .object(changed))
+        try Lifecycle.syncIfAsked(inv, api, reply)
+    }
+
+    /// `service set ID... [flags]`: changes only what was given.
+    static func set(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let api = ctx.api
+        let resolver = Resolver(api: api)
+        // Bad input is reported before anything is sent.
+        let changes = try ServiceInput.attributes(inv, forCreate: false) { id in
+            try resolver.resolve(.service, id, kind: "service")["resource_uri"]?.stringValue ?? ""
+        }
+        return Lifecycle.forEach(inv.positional("identifier")) { id in
+            let service = try resolver.resolve(.service, id, kind: "service")
+            try patchChanges(inv, api, service, changes)
+            try finishChange(inv, api, uuid: service["uuid"]?.stringValue ?? "", identifier: id)
+        }
+    }
+
+    /// `service scale ID... N`
+    static func scale(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let api = ctx.api
+        let resolver = Resolver(api: api)
+        guard let target = inv.positional("target-num-containers").first.flatMap(Int.init) else {
+            throw CommandError(description: "The target number of containers must be an integer")
+        }
+        return Lifecycle.forEach(inv.positional("identifier")) { id in
+            let service = try resolver.resolve(.service, id, kind: "service")
+            let uuid = service["uuid"]?.stringValue ?? ""
+            if service["target_num_containers"]?.intValue != target {
+                _ = try api.send("PATCH", api.path(.service, id: uuid), json: .object(["target_num_containers": .number(Double(target))]))
+            }
+            let reply = try api.send("POST", api.path(.service, id: uuid, operation: "scale"))
+            try Lifecycle.syncIfAsked(inv, api, reply)
+            Output.out(uuid + "\n")
+        }
+    }
+}
+
+/// `docker-cloud service env ...`: the user-defined variables of services.
+enum ServiceEnvCommands {
+    typealias Vars = [(key: String, value: String)]
+
+    static func userVars(_ service: JSONValue) -> Vars {
+        (service["calculated_envvars"]?.arrayValue ?? []).compactMap { v in
+            guard v["origin"]?.stringValue == "user", let k = v["key"]?.stringValue else { return nil }
+            return (k, v["value"]?.stringValue ?? "")
+        }
+    }
+
+    static func allKeys(_ service: JSONValue) -> Set<String> {
+        Set((service["calculated_envvars"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue })
+    }
+
+    /// Shared shape of add/set/update/rm: resolve each service, compute the new user variables
+    /// (nil: nothing to do), PATCH them, then redeploy or print the hint.
+    static func change(_ inv: Invocation, _ ctx: Context, _ compute: @escaping (JSONValue, String) throws -> Vars?) -> Int32 {
+        let api = ctx.api
+        let resolver = Resolver(api: api)
+        return Lifecycle.forEach(inv.positional("identifier")) { id in
+            let service = try resolver.resolve(.service, id, kind: "service")
+            guard let vars = try compute(service, id) else { return }
+            let uuid = service["uuid"]?.stringValue ?? ""
+            let reply = try api.send("PATCH", api.path(.service, id: uuid), json: .object(["container_envvars": ServiceInput.envJSON(vars)]))
+            try Lifecycle.syncIfAsked(inv, api, reply)
+            try ServiceCommands.finishChange(inv, api, uuid: uuid, identifier: id)
+        }
+    }
+
+    static func given(_ inv: Invocation) throws -> Vars {
+        let vars = try ServiceInput.environment(inv)
+        if vars.isEmpty { throw CommandError(description: "Environment variables cannot be empty.") }
+        return vars
+    }
+
+    static func add(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let vars = try given(inv)
+        return change(inv, ctx) { service, id in
+            let existing = allKeys(service)
+            var new: Vars = []
+            for v in vars {
+                if existing.contains(v.key) { Output.error("Failed to add environment variable: \"\(v.key)\" already exist in service \(id)") } else { new.append(v) }
+            }
+            if new.isEmpty { throw CommandError(description: "No environment variables need to be added to service \(id)") }
+            return new + userVars(service)
+        }
+    }
+
+    static func update(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let vars = try given(inv)
+        return change(inv, ctx) { service, id in
+            var user = userVars(service)
+            let keys = allKeys(service)
+            var updated = false
+            for v in vars {
+                guard keys.contains(v.key) else {
+                    Output.error("Failed to update environment variable: \"\(v.key)\" does not exist in service \(id)")
+                    continue
+                }
+                if let i = user.firstIndex(where: { $0.key == v.key }) { user[i].value = v.value } else { user.append(v) }
+                updated = true
+            }
+            if !updated { throw CommandError(description: "No environment variables need to be updated in service \(id)") }
+            return user
+        }
+    }
+
+    static func set(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let vars = try given(inv)
+        return change(inv, ctx) { _, _ in vars }
+    }
+
+    static func rm(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let names = inv.values("name")
+        if names.isEmpty { throw CommandError(description: "Names of the environment variables cannot be empty.") }
+        var rejected = false
+        let code = change(inv, ctx) { service, id in
+            let user = userVars(service)
+            let userKeys = Set(user.map(\.key))
+            for name in names where !userKeys.contains(name) {
+                Output.error("Failed to remove environment variable: \"\(name)\" is not a user defined environment in service \(id)")
+                rejected = true
+            }
+            return user.filter { !names.contains($0.key) }
+        }
+        // Unlike 1.0.9, a rejected name makes the exit status non-zero.
+        return code != 0 ? code : (rejected ? 3 : 0)
+    }
+
+    /// `service env ls ID`: ORIGIN KEY VALUE from calculated_envvars; --user/--image/--dockercloud are OR-ed.
+    static func ls(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let id = inv.positional("identifier").first ?? ""
+        let service = try Resolver(api: ctx.api).resolve(.service, id, kind: "service")
+        var origins: Set<String> = []
+        if inv.flag("user") == true { origins.insert("user") }
+        if inv.flag("image") == true { origins.insert("image") }
+        if inv.flag("dockercloud") == true { origins.insert("tutum") }
+        let vars = (service["calculated_envvars"]?.arrayValue ?? []).filter { origins.isEmpty || origins.contains($0["origin"]?.stringValue ?? "") }
+        switch OutputFormat(inv.value("format")) {
+        case .json: Output.out(OutputFormat.json(JSONValue.array(vars))); return 0
+        case .template(let t): Output.out(vars.map { OutputFormat.render(template: t, $0) }.joined()); return 0
+        case .table: break
+        }
+        let text = { (v: JSONValue, k: String) in v[k]?.stringValue ?? "" }
+        if inv.flag("quiet") == true {
+            Output.out(vars.map { "\(text($0, "key"))=\(text($0, "value"))\n" }.joined())
+            return 0
+        }
+        var table = TextTable(["ORIGIN", "KEY", "VALUE"])
+        for v in vars { table.append([text(v, "origin"), text(v, "key"), text(v, "value")]) }
+        Output.out(table.render() + "\n")
+        return 0
+    }
+}

@@ -23,7 +23,7 @@ public struct APIConfig: Sendable {
     }
 
     /// `base` + `path`, with exactly one slash between them.
-    static func join(_ base: String, _ path: String) -> String {
+    public static func join(_ base: String, _ path: String) -> String {
         (base.hasSuffix("/") ? String(base.dropLast()) : base) + (path.hasPrefix("/") ? path : "/" + path)
     }
 }

@@ -32,7 +32,7 @@ public struct Credentials: Sendable, CustomStringConvertible {
         public var problems: [String]
     }
 
-    static let dockerHubKey = "https://index.docker.io/v1/"
+    public static let dockerHubKey = "https://index.docker.io/v1/"
 
     public static func basic(_ user: String, _ secret: String) -> String {
         "Basic " + Data("\(user):\(secret)".utf8).base64EncodedString()

@@ -101,6 +101,9 @@ public final class WebSocket: @unchecked Sendable {
 
     // MARK: raw I/O
 
+    /// The connection's file descriptor, for callers that poll it beside others (exec polls stdin too).
+    public var descriptor: Int32 { socket }
+
     private var socket: Int32 {
         var fd: curl_socket_t = -1
         dc_getinfo_socket(handle, &fd)

@@ -1,0 +1,128 @@
+import DockerCloudAPI
+import DockerCloudKit
+import Foundation
+
+/// `exec ID [COMMAND...]` and `container exec`: a command in a running container over the exec
+/// stream. On a terminal: raw mode, every keystroke forwarded, window size sent on start and on
+/// SIGWINCH. Otherwise stdin is sent whole, then EOF (Ctrl-D). Exits with the command's status.
+enum ExecCommand {
+    /// 1.0.9's quoting: `"` escaped, words with spaces wrapped in quotes, joined by spaces.
+    static func commandString(_ words: [String]) -> String {
+        words.map { w in
+            let escaped = w.replacingOccurrences(of: "\"", with: "\\\"")
+            return escaped.contains(" ") ? "\"\(escaped)\"" : escaped
+        }.joined(separator: " ")
+    }
+
+    static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let id = inv.positional("identifier").first ?? ""
+        let container = try Resolver(api: ctx.api).resolve(.container, id, kind: "container")
+        guard let uuid = container["uuid"]?.stringValue else { throw CommandError(description: "The server's answer has no uuid") }
+        var words = inv.positional("command")
+        if words.first == "--" { words.removeFirst() }
+        let path = ResourceURI.object(.container, namespace: ctx.config.namespace, id: uuid) + "exec/"
+        let socket = try Streams.open(ctx, path, query: words.isEmpty ? [] : [("command", commandString(words))])
+        defer { socket.close() }
+        let terminal = isatty(0) == 1
+        var session = ExecSession(socket: socket, terminal: terminal)
+        return try session.run()
+    }
+}
+
+/// The loop of one exec: poll stdin and the socket, forward keystrokes, write output.
+struct ExecSession {
+    let socket: WebSocket
+    let terminal: Bool
+    var stdinOpen = true
+
+    static let resized = ManagedAtomicFlag()
+
+    mutating func run() throws -> Int32 {
+        var saved = termios()
+        if terminal {
+            tcgetattr(0, &saved)
+            var raw = saved
+            cfmakeraw(&raw)
+            tcsetattr(0, TCSANOW, &raw)
+            signal(SIGWINCH) { _ in ExecSession.resized.set() }
+            sendSize()
+        }
+        defer {
+            if terminal {
+                tcsetattr(0, TCSANOW, &saved)
+                signal(SIGWINCH, SIG_DFL)
+            }
+        }
+        if !terminal {
+            // Whole stdin first (a pipe or a file), then end-of-input.
+            let input = FileHandle.standardInput.readDataToEndOfFile()
+            if !input.isEmpty { try socket.send(text: String(decoding: input, as: UTF8.self)) }
+            try socket.send(text: "\u{04}")
+            stdinOpen = false
+        }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if ExecSession.resized.take() { sendSize() }
+            var fds = [pollfd(fd: socket.descriptor, events: Int16(POLLIN), revents: 0)]
+            if stdinOpen { fds.append(pollfd(fd: 0, events: Int16(POLLIN), revents: 0)) }
+            _ = poll(&fds, nfds_t(fds.count), 100)
+            // Drain whatever the socket (or TLS buffers behind it) holds.
+            while true {
+                let event = try socket.receive(timeout: 0.005)
+                if case .timeout = event { break }
+                if let status = try handle(event) { return status }
+            }
+            if stdinOpen, fds.count > 1, fds[1].revents != 0 {
+                let n = read(0, &buffer, buffer.count)
+                if n <= 0 {
+                    stdinOpen = false
+                    try socket.send(text: "\u{04}")
+                } else {
+                    try socket.send(binary: Array(buffer[..<n]))
+                }
+            }
+        }
+    }
+
+    /// Output frames are written out; the close ends the session with the status in its reason.
+    func handle(_ event: WebSocket.Event) throws -> Int32? {
+        switch event {
+        case .text(let text):
+            guard let frame = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)), frame.objectValue != nil else {
+                Output.out(text)
+                return nil
+            }
+            if frame["type"]?.stringValue == "error" {
+                let message = frame["data"]?["errorMessage"]?.stringValue ?? text
+                if message == "UNAUTHORIZED" { throw CommandError(description: "Not Authorized", exitCode: 2) }
+                throw CommandError(description: message)
+            }
+            let output = frame["output"]?.stringValue ?? ""
+            if frame["streamType"]?.stringValue == "stderr" { FileHandle.standardError.write(Data(output.utf8)) } else { Output.out(output) }
+            return nil
+        case .binary(let bytes):
+            FileHandle.standardOutput.write(Data(bytes))
+            return nil
+        case .closed(let code, let reason):
+            if let code, code != 1000 { throw CommandError(description: "The exec stream ended abnormally: \(reason.isEmpty ? "code \(code)" : reason)") }
+            if reason.hasPrefix("exit code "), let status = Int32(reason.dropFirst("exit code ".count)) { return status }
+            return 0
+        case .timeout:
+            return nil
+        }
+    }
+
+    func sendSize() {
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0 else { return }
+        try? socket.send(text: "{\"type\":\"resize\",\"width\":\(size.ws_col),\"height\":\(size.ws_row)}")
+    }
+}
+
+/// A flag a signal handler may set (a single atomic word; no locks in handlers).
+final class ManagedAtomicFlag: @unchecked Sendable {
+    private let word = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 1)
+    init() { word.initialize(to: 0) }
+    func set() { word.pointee = 1 }
+    func take() -> Bool { defer { word.pointee = 0 }; return word.pointee != 0 }
+}

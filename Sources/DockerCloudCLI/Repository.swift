@@ -1,0 +1,71 @@
+import DockerCloudAPI
+import DockerCloudKit
+import Foundation
+
+/// `docker-cloud repository ...`: images in third-party registries. Repositories are named by
+/// their full name (`quay.io/alice/app`), which is also their id in the API.
+enum RepositoryCommands {
+    static func ls(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let api = ctx.api
+        let format = OutputFormat(inv.value("format"))
+        if case .table = format, inv.flag("quiet") == true {
+            Output.out(try api.listAll(Repository.self, api.path(.repository)).map { $0.name + "\n" }.joined())
+            return 0
+        }
+        return try runList(inv, api, .repository, Repository.self, uuid: \.name) { repositories in
+            var table = TextTable(["NAME", "IN_USE"], kinds: [.text, .text])
+            for r in repositories { table.append([r.name, r.in_use ? "yes" : "no"]) }
+            return table.render() + "\n"
+        }
+    }
+
+    static func inspect(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let api = ctx.api
+        return Lifecycle.forEach(inv.positional("identifier")) { name in
+            let repository: JSONValue
+            do { repository = try api.get(JSONValue.self, api.path(.repository, id: name)) } catch let e as APIClientError where e.status == 404 {
+                throw CommandError(description: "Cannot find a repository with the identifier '\(name)'")
+            }
+            if case .template(let t) = OutputFormat(inv.value("format")) { Output.out(OutputFormat.render(template: t, repository)) }
+            else { Output.out(OutputFormat.json(repository)) }
+        }
+    }
+
+    /// `repository register NAME [-u USER] [-p PASSWORD]`: asks for what is missing.
+    static func register(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let name = inv.positional("repository_name").first ?? ""
+        var username = inv.value("username"), password = inv.value("password")
+        switch (username, password) {
+        case (nil, nil): Output.out("Please input username and password of the registry:\n")
+        case (nil, _): Output.out("Please input username of the registry:\n")
+        case (_, nil): Output.out("Please input password of the registry:\n")
+        default: break
+        }
+        if username == nil { username = try Prompt.line("Username: ") }
+        if password == nil { password = try Prompt.secret("Password: ") }
+        let api = ctx.api
+        let body: JSONValue = .object(["name": .string(name), "username": .string(username ?? ""), "password": .string(password ?? "")])
+        let created = try api.decode(JSONValue.self, try api.send("POST", api.path(.repository), json: body))
+        Output.out((created["name"]?.stringValue ?? name) + "\n")
+        return 0
+    }
+
+    static func update(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let api = ctx.api
+        var body: [String: JSONValue] = [:]
+        if let u = inv.value("username") { body["username"] = .string(u) }
+        if let p = inv.value("password") { body["password"] = .string(p) }
+        return Lifecycle.forEach(inv.positional("repository_name")) { name in
+            if !body.isEmpty { _ = try api.send("PATCH", api.path(.repository, id: name), json: .object(body)) }
+            Output.out(name + "\n")
+        }
+    }
+
+    static func rm(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
+        let api = ctx.api
+        return Lifecycle.forEach(inv.positional("repository_name")) { name in
+            _ = try api.send("DELETE", api.path(.repository, id: name))
+            Output.out(name + "\n")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# End-to-end: the real docker-cloud binary against a real docker-cloud-server, every command of
+# cases.sh, each transcript (command, stdout, stderr, exit code) compared with golden/NAME.txt after
+# normalize.py. UPDATE_GOLDEN=1 rewrites the golden files instead (review the diff before committing).
+# Usage: run.sh BIN_DIR   (holding docker-cloud and docker-cloud-server)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+bin=$(cd "${1:?usage: run.sh BIN_DIR}" && pwd)
+work=$(mktemp -d)
+pid=""
+trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+"$bin/docker-cloud-server" --listen 127.0.0.1:0 --in-memory --user e2e:e2ekey --org e2eorg:e2e --nodes 2 --delay 20 \
+  >"$work/server.out" 2>"$work/server.err" &
+pid=$!
+for _ in $(seq 100); do grep -q DOCKERCLOUD_APIKEY "$work/server.out" 2>/dev/null && break; sleep 0.1; done
+port=$(grep -o '127.0.0.1:[0-9]*' "$work/server.out" | head -1 | cut -d: -f2)
+[ -n "$port" ] || { echo "the server did not start"; cat "$work/server.err"; exit 1; }
+export DOCKERCLOUD_REST_HOST=http://127.0.0.1:$port/ DOCKERCLOUD_STREAM_HOST=ws://127.0.0.1:$port/
+export DOCKERCLOUD_USER=e2e DOCKERCLOUD_APIKEY=e2ekey HOME=$work/home NO_COLOR=1
+unset DOCKERCLOUD_NAMESPACE DOCKERCLOUD_AUTH DOCKERCLOUD_PASS DOCKER_CONFIG
+mkdir -p "$HOME" "$work/cwd"
+passed=0 failed=0 failures=()
+
+# run NAME [--stdin TEXT] [--env K=V]... ARGS...: one docker-cloud run, its transcript checked against
+# the golden file.
+run() {
+  local name=$1; shift
+  local input="" env=()
+  while true; do
+    case "${1:-}" in
+      --stdin) input=$2; shift 2 ;;
+      --env) env+=("$2"); shift 2 ;;
+      *) break ;;
+    esac
+  done
+  local raw="$work/$name.raw" got="$work/$name.txt" want="$here/golden/$name.txt"
+  {
+    printf '$'; [ ${#env[@]} -gt 0 ] && printf ' %q' "${env[@]}"; printf ' docker-cloud'; for a in "$@"; do printf ' %q' "$a"; done; printf '\n'
+    printf '%s' "$input" | env "${env[@]}" timeout 20 "$bin/docker-cloud" "$@" >"$work/stdout" 2>"$work/stderr"
+    echo "[exit $?]"
+    cat "$work/stdout"; echo "[stderr]"; cat "$work/stderr"
+  } >"$raw"
+  E2E_WORK=$work python3 "$here/normalize.py" <"$raw" >"$got"
+  if [ "${UPDATE_GOLDEN:-}" = 1 ]; then cp "$got" "$want"; passed=$((passed + 1)); return; fi
+  if [ -f "$want" ] && cmp -s "$got" "$want"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); failures+=("$name"); echo "FAIL $name"
+    if [ -f "$want" ]; then diff -u "$want" "$got" | head -30; else echo "  (no golden file $want)"; sed 's/^/  /' "$got" | head -30; fi
+  fi
+}
+
+cd "$work/cwd"
+. "$here/cases.sh"
+covered=$(grep -oE '^run [a-z0-9_-]+' "$here/cases.sh" | wc -l)
+echo "e2e: $passed passed, $failed failed ($covered cases)"
+[ "$failed" = 0 ] || { echo "failed: ${failures[*]}"; exit 1; }
