@@ -30,8 +30,10 @@ public enum App {
                 Output.error("docker-cloud \(invocation.path.joined(separator: " ")): not available in this build yet")
                 return 3
             }
+            let context = Context()
+            context.debug = invocation.flag("debug") == true
             do {
-                return try handler(invocation, Context())
+                return try handler(invocation, context)
             } catch let error as CommandError {
                 Output.error(error.description)
                 return error.exitCode

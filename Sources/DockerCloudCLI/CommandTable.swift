@@ -416,7 +416,7 @@ private enum CommandTableParts {
     )
 
     /// `--format` on every list and inspect command.
-    static let formatOption = Option("format", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'")
+    static let formatOption = Option("format", short: "o", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'")
 
     /// Identifier positionals that many verbs share.
     static let actionIdentifiers = Positional("identifier", .oneOrMore, help: "Action's UUID (either long or short)", completion: .action)

@@ -10,12 +10,24 @@ final class Context {
 
     lazy var config = APIConfig.fromEnvironment(environment, userAgent: "docker-cloud/\(App.version)")
 
+    /// `--debug`: requests, answers and where the credentials came from, on stderr (never secrets).
+    var debug = false
+
+    func trace(_ line: String) { if debug { FileHandle.standardError.write(Data("DEBUG: \(line)\n".utf8)) } }
+
     /// Looked up once, when a command first talks to the API or a stream.
-    lazy var credentials: Credentials? = Credentials.lookup(environment: environment).credentials
+    lazy var credentials: Credentials? = {
+        let lookup = Credentials.lookup(environment: environment)
+        for problem in lookup.problems { trace("credentials: \(problem)") }
+        trace(lookup.credentials.map { "using the \($0)" } ?? "no credentials found (DOCKERCLOUD_AUTH, DOCKERCLOUD_USER with DOCKERCLOUD_APIKEY or DOCKERCLOUD_PASS, or a Docker config file)")
+        return lookup.credentials
+    }()
 
     lazy var api: APIClient = {
         let found = credentials
-        return APIClient(config: config) { found }
+        let client = APIClient(config: config) { found }
+        if debug { client.trace = { FileHandle.standardError.write(Data("DEBUG: \($0)\n".utf8)) } }
+        return client
     }()
 
     /// Colour only where a person reads it: a terminal, and never with NO_COLOR set.

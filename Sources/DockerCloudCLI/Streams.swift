@@ -14,6 +14,7 @@ enum Streams {
         }
         var headers = ["User-Agent": ctx.config.userAgent]
         if let auth = ctx.credentials?.authorization { headers["Authorization"] = auth }
+        ctx.trace("websocket: \(redact(url))")
         do {
             return try WebSocket(url: url, headers: headers)
         } catch let e as WebSocketHandshakeError where e.status == 401 {

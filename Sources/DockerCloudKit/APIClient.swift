@@ -47,6 +47,9 @@ public final class APIClient: @unchecked Sendable {
     private let pool: TransportPool
     /// Attempts for an idempotent request whose connection failed or that got 502/503/504.
     public var attempts = 3
+    /// `--debug`: one line per request and per answer (method, URL, status, time, size). Never
+    /// headers or bodies, so credentials and secrets sent in bodies stay out of logs.
+    public var trace: (@Sendable (String) -> Void)?
 
     /// `credentials` is called on the first request only, so commands that never reach the API
     /// never look for them.
@@ -89,7 +92,10 @@ public final class APIClient: @unchecked Sendable {
         for attempt in 1...max(1, attempts) {
             let last = attempt == attempts || !idempotent
             do {
+                let started = DispatchTime.now().uptimeNanoseconds
+                trace?("request: \(method) \(target)\(body.map { " (\($0.count) bytes)" } ?? "")")
                 let reply = try pool.with { try $0.send(method, target, headers: headers, body: body) }
+                trace?("response: \(reply.status) for \(method) \(target) in \((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) ms (\(reply.body.count) bytes)")
                 if [502, 503, 504].contains(reply.status), !last {
                     Thread.sleep(forTimeInterval: delay); delay *= 2
                     continue
@@ -97,6 +103,7 @@ public final class APIClient: @unchecked Sendable {
                 guard (200..<300).contains(reply.status) else { throw APIClient.error(reply, method, target) }
                 return reply
             } catch let error as TransportError where !last && (error.kind == .connect || error.kind == .timeout) {
+                trace?("retrying in \(delay) s: \(error)")
                 Thread.sleep(forTimeInterval: delay); delay *= 2
             }
         }

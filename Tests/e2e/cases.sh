@@ -67,7 +67,8 @@ run container-start container start web-1 --sync
 run container-redeploy container redeploy web-2 --sync
 run container-logs container logs db-1 --tail 2
 run container-exec container exec web-1 echo hello from the container
-run exec-stdin --stdin $'echo piped\nexit 3\n' exec web-2
+script=$'echo piped\nexit 3\n'
+run exec-stdin --stdin "$script" exec web-2
 run container-terminate container terminate top-1 --sync
 
 # --- stacks

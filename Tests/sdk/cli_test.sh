@@ -48,11 +48,14 @@ uuid='[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}'
 check "service run --sync"          0 "^$uuid\$"                     -- "$dc" service run -n hello -t 2 --sync busybox
 check "service ps"                  0 "hello +[^ ]+ +▶ Running +2 +busybox:latest" -- "$dc" service ps
 # same COMMAND...: the original and ours print the same bytes and exit the same way.
-same() {
-  local a b ra rb
+# same_any_uuid COMMAND...: the same, long uuids aside (commands that act, run twice).
+same() { compare "" "$@"; }
+same_any_uuid() { compare --any-uuid "$@"; }
+compare() {
+  local mode=$1 a b ra rb; shift
   a=$(timeout 60 "$dc" "$@" 2>/dev/null); ra=$?
   b=$(timeout 60 "$ours" "$@" 2>/dev/null); rb=$?
-  if python3 "$here/same_output.py" "$a" "$b" && [ "$ra" = "$rb" ]; then passed=$((passed + 1)); echo "ok   same: $*"
+  if python3 "$here/same_output.py" "$a" "$b" $mode && [ "$ra" = "$rb" ]; then passed=$((passed + 1)); echo "ok   same: $*"
   else failed=$((failed + 1)); echo "FAIL same: $* (exit $ra vs $rb)"; diff <(echo "$a") <(echo "$b") | head -10; fi
 }
 check "service scale --sync"        0 "^$uuid\$"                     -- "$dc" service scale hello 3 --sync
@@ -84,6 +87,25 @@ fi
 check "stack export"                0 "- db:database"               -- "$dc" stack export shop
 check "service env ls (links)"      0 "tutum +DATABASE_PORT_5432_TCP_PORT +5432" -- "$dc" service env ls web.shop
 check "service logs"                0 "web-1 \\| web up"            -- "$dc" service logs web.shop
+if [ -x "$ours" ]; then
+  same service logs web.shop
+  same service logs web.shop -t 1
+  same container logs web-1.shop
+  same service env ls web.shop
+  same service env ls web.shop -q --user --image
+  same stack export shop
+  same stack inspect nosuch
+  same stack create -f nope.yml
+  same_any_uuid service set hello --autorestart ALWAYS
+  same_any_uuid service scale hello 3
+  same_any_uuid service env set db.shop -e A=1 -e B=two=2
+  # (the original crashes with a traceback here, exit 1)
+  check "ours: env add without ="     3 "^\$"                          -- "$ours" service env add db.shop -e NOEQUALS
+  same service create -p 80:x busybox
+  same service create --link-service 'a b' busybox
+  same service create -v a:b:c:d busybox
+  same service ps -s Bogus
+fi
 # Without a terminal the old CLI keeps writing after the command ends and, depending on timing,
 # exits 3 on the closed socket ("Broken pipe"), as it did against Docker Cloud (samples/exec.rc).
 check "exec"                        "0|3" "^hello-1\$"                  -- "$dc" exec hello-1 hostname
@@ -96,6 +118,27 @@ check "node ls"                     0 "▶ Deployed +edge"            -- "$dc" n
 check "repository register"         0 "^registry.example.com/x/y\$" -- "$dc" repository register -u u -p secretpass registry.example.com/x/y
 check "repository ls"               0 "registry.example.com/x/y +no" -- "$dc" repository ls
 check "action ls"                   0 "Service Scale"               -- "$dc" action ls
+if [ -x "$ours" ]; then
+  same nodecluster ls
+  same nodecluster provider
+  same nodecluster provider -q
+  same nodecluster region
+  same nodecluster region -p aws
+  same nodecluster nodetype -p digitalocean -r lon1
+  same nodecluster az
+  same nodecluster inspect nosuch
+  same node inspect nosuch
+  same repository ls
+  same repository ls -q
+  same action ls
+  same action ls -q -l 3
+  same tag ls hello
+  same tag ls hello nosuch
+  same_any_uuid tag set -t blue -t green hello
+  same trigger ls hello
+  same trigger ls -q hello
+  check "ours: node byo"             0 "sudo -H sh -s [0-9a-f]{32}\$" -- "$ours" node byo
+fi
 check "service stop --sync"         0 "^$uuid\$"                     -- "$dc" service stop hello --sync
 check "stopped state"               0 "hello +[^ ]+ +◼ Stopped" -- "$dc" service ps
 check "not found"                   3 "^\$"                          -- "$dc" service inspect nosuch
