@@ -24,10 +24,11 @@ let package = Package(
     targets: [
         // Resource models, URIs and API paths shared by client and server. Foundation only.
         .target(name: "DockerCloudAPI"),
-        // libcurl, through a system-library module (Debian: libcurl4-openssl-dev).
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        // libedit's readline interface, for prompts with line editing (Debian: libedit-dev).
-        .systemLibrary(name: "CEdit", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        // libcurl (Debian: libcurl4-openssl-dev): its headers at build time; the library is opened
+        // with dlopen on the first request, so --help and --version never load it.
+        .target(name: "CCurl"),
+        // libedit's readline, for prompts with line editing (Debian: libedit-dev), opened on first use.
+        .target(name: "CEdit"),
         // The client core: HTTP and websockets over libcurl. Must not depend on the server's packages.
         .target(name: "DockerCloudKit", dependencies: ["DockerCloudAPI", "CCurl"]),
         // The command line: the command table, the parser, help, and one file per noun.

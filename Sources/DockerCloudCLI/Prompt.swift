@@ -10,9 +10,13 @@ enum Prompt {
 
     static func line(_ question: String) throws -> String {
         if isatty(0) == 1 {
-            guard let raw = readline(question) else { throw EndOfInput() }
-            defer { free(raw) }
-            return String(cString: raw)
+            var unavailable: Int32 = 0
+            if let raw = dc_readline(question, &unavailable) {
+                defer { free(raw) }
+                return String(cString: raw)
+            }
+            if unavailable == 0 { throw EndOfInput() }
+            // Without libedit: a plain line (no editing).
         }
         FileHandle.standardError.write(Data(question.utf8))
         guard let answer = Swift.readLine(strippingNewline: true) else { throw EndOfInput() }

@@ -24,6 +24,11 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// libcurl's NUL-terminated error buffer as text.
+    static func text(_ buffer: [CChar]) -> String {
+        String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     init(kind: Kind, url: String, detail: String) {
         self.kind = kind; self.url = url; self.detail = detail
     }
@@ -36,7 +41,7 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
         default: kind = .other
         }
         self.url = url
-        self.detail = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        self.detail = detail.isEmpty ? String(cString: dc_easy_strerror(code)) : detail
     }
 }
 
@@ -44,26 +49,27 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
 /// connection; proxies come from the environment (libcurl reads http_proxy, https_proxy,
 /// no_proxy) and TLS peers are always verified.
 public final class CurlTransport: @unchecked Sendable {
-    private let handle: UnsafeMutableRawPointer
+    /// nil when libcurl could not be loaded; every request then fails with the reason.
+    private let handle: UnsafeMutableRawPointer?
     private let lock = NSLock()
     public var timeout: Int
     public var connectTimeout: Int
     public var userAgent: String
 
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    private static let globalInit: Void = { dc_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// libcurl's one-time global initialisation; every easy handle of ours goes through it.
     static func initializeLibcurl() { _ = globalInit }
 
     public init(timeout: Int = 60, connectTimeout: Int = 10, userAgent: String = "docker-cloud") {
         CurlTransport.initializeLibcurl()
-        handle = curl_easy_init()
+        handle = dc_easy_init()
         self.timeout = timeout
         self.connectTimeout = connectTimeout
         self.userAgent = userAgent
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit { dc_easy_cleanup(handle) }
 
     /// Collects what libcurl hands over: body bytes and header lines.
     private final class Sink {
@@ -74,14 +80,15 @@ public final class CurlTransport: @unchecked Sendable {
     public func send(_ method: String, _ url: String, headers: [String: String] = [:], body: Data? = nil) throws -> HTTPReply {
         lock.lock()
         defer { lock.unlock() }
-        curl_easy_reset(handle)
+        guard let handle else { throw TransportError(kind: .other, url: url, detail: String(cString: dc_curl_load_error())) }
+        dc_easy_reset(handle)
         let sink = Sink()
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var list: UnsafeMutablePointer<curl_slist>? = nil
-        for (k, v) in headers { list = curl_slist_append(list, "\(k): \(v)") }
-        list = curl_slist_append(list, "Expect:")  // no 100-continue round trip on bodies
-        defer { curl_slist_free_all(list) }
+        for (k, v) in headers { list = dc_slist_append(list, "\(k): \(v)") }
+        list = dc_slist_append(list, "Expect:")  // no 100-continue round trip on bodies
+        defer { dc_slist_free_all(list) }
 
         let result: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
             dc_setopt_string(handle, CURLOPT_URL, url)
@@ -114,13 +121,13 @@ public final class CurlTransport: @unchecked Sendable {
                 return body.withUnsafeBytes { bytes in
                     dc_setopt_long(handle, CURLOPT_POSTFIELDSIZE, bytes.count)
                     dc_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
-                    return curl_easy_perform(handle)
+                    return dc_easy_perform(handle)
                 }
             }
-            return curl_easy_perform(handle)
+            return dc_easy_perform(handle)
         }
         guard result == CURLE_OK else {
-            throw TransportError(result, url: url, detail: String(cString: errorBuffer))
+            throw TransportError(result, url: url, detail: TransportError.text(errorBuffer))
         }
         var status = 0
         dc_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

@@ -37,7 +37,10 @@ public final class WebSocket: @unchecked Sendable {
         let hostHeader = (host.contains(":") ? "[\(host)]" : host) + ((secure && port == 443) || (!secure && port == 80) ? "" : ":\(port)")
 
         CurlTransport.initializeLibcurl()
-        handle = curl_easy_init()
+        guard let easy = dc_easy_init() else {
+            throw TransportError(kind: .other, url: url, detail: String(cString: dc_curl_load_error()))
+        }
+        handle = easy
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         let connectURL = "\(secure ? "https" : "http")://\(hostHeader)/"
         let code: CURLcode = errorBuffer.withUnsafeMutableBufferPointer { errors in
@@ -48,10 +51,10 @@ public final class WebSocket: @unchecked Sendable {
             dc_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
             dc_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
             dc_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
-            return curl_easy_perform(handle)
+            return dc_easy_perform(handle)
         }
         // Every stored property is set by now, so a throw below runs deinit, which frees the handle.
-        guard code == CURLE_OK else { throw TransportError(code, url: url, detail: String(cString: errorBuffer)) }
+        guard code == CURLE_OK else { throw TransportError(code, url: url, detail: TransportError.text(errorBuffer)) }
 
         var keyBytes = [UInt8](repeating: 0, count: 16)
         for i in keyBytes.indices { keyBytes[i] = UInt8.random(in: 0...255) }
@@ -97,7 +100,7 @@ public final class WebSocket: @unchecked Sendable {
         }
     }
 
-    deinit { curl_easy_cleanup(handle) }
+    deinit { dc_easy_cleanup(handle) }
 
     // MARK: raw I/O
 
@@ -119,7 +122,7 @@ public final class WebSocket: @unchecked Sendable {
         var offset = 0
         while offset < bytes.count {
             var sent = 0
-            let code = bytes[offset...].withUnsafeBytes { curl_easy_send(handle, $0.baseAddress, $0.count, &sent) }
+            let code = bytes[offset...].withUnsafeBytes { dc_easy_send(handle, $0.baseAddress, $0.count, &sent) }
             if code == CURLE_AGAIN {
                 guard wait(for: Int16(POLLOUT), timeout: Double(timeout)) else { throw WebSocketProtocolError(description: "timed out writing to \(url)") }
                 continue
@@ -135,7 +138,7 @@ public final class WebSocket: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(timeout)
         while true {
             var received = 0
-            let code = buffer.withUnsafeMutableBytes { curl_easy_recv(handle, $0.baseAddress, $0.count, &received) }
+            let code = buffer.withUnsafeMutableBytes { dc_easy_recv(handle, $0.baseAddress, $0.count, &received) }
             if code == CURLE_OK { return received == 0 ? nil : Array(buffer[..<received]) }
             guard code == CURLE_AGAIN else { throw TransportError(code, url: url, detail: "") }
             let left = deadline.timeIntervalSinceNow
