@@ -22,3 +22,29 @@ func runList<T: Codable & Sendable>(_ inv: Invocation, _ api: APIClient, _ endpo
     Output.out(try table(objects))
     return 0
 }
+
+/// Work started now on another thread, its result collected later: list commands fetch their
+/// lookup tables (stacks, services, nodes) while the main list is still arriving.
+final class Background<T>: @unchecked Sendable {
+    private var result: Result<T, Error>?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () throws -> T) {
+        DispatchQueue.global().async {
+            self.result = Result { try work() }
+            self.done.signal()
+        }
+    }
+
+    func value() throws -> T {
+        done.wait()
+        done.signal()  // later calls return at once
+        return try result!.get()
+    }
+}
+
+/// Whether a list command prints its table (and so needs its lookups).
+func printsTable(_ inv: Invocation) -> Bool {
+    if case .table = OutputFormat(inv.value("format")), inv.flag("quiet") != true { return true }
+    return false
+}

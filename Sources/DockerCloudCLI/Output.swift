@@ -17,61 +17,73 @@ enum OutputFormat {
     /// JSON as docker-cloud 1.0.9 printed it (Python's `json.dumps(indent=2)`): `"key": value`,
     /// two-space indent, non-ASCII escaped as `\uXXXX`; keys sorted, so output is stable.
     static func json(_ value: JSONValue) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(4096)
         write(value, into: &out, indent: 0)
-        return out + "\n"
+        out.append(0x0A)
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func json(_ values: [JSONValue]) -> String { json(.array(values)) }
 
-    private static func write(_ value: JSONValue, into out: inout String, indent: Int) {
-        let pad = String(repeating: " ", count: indent + 2), end = String(repeating: " ", count: indent)
+    private static func newline(_ out: inout [UInt8], _ indent: Int) {
+        out.append(0x0A)
+        out.append(contentsOf: repeatElement(0x20, count: indent))
+    }
+
+    private static func write(_ value: JSONValue, into out: inout [UInt8], indent: Int) {
         switch value {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .number(let d):
-            if d.rounded() == d, abs(d) < 1e15 { out += String(Int64(d)) } else if d.isFinite { out += "\(d)" } else { out += d.isNaN ? "NaN" : (d < 0 ? "-Infinity" : "Infinity") }
+            let text = d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : d.isFinite ? "\(d)" : d.isNaN ? "NaN" : (d < 0 ? "-Infinity" : "Infinity")
+            out.append(contentsOf: text.utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let items):
-            guard !items.isEmpty else { out += "[]"; return }
-            out += "[\n"
+            guard !items.isEmpty else { out.append(contentsOf: "[]".utf8); return }
+            out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
-                out += pad
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(&out, indent + 2)
                 write(item, into: &out, indent: indent + 2)
-                out += i < items.count - 1 ? ",\n" : "\n"
             }
-            out += end + "]"
+            newline(&out, indent)
+            out.append(UInt8(ascii: "]"))
         case .object(let fields):
-            guard !fields.isEmpty else { out += "{}"; return }
-            out += "{\n"
-            let keys = fields.keys.sorted()
-            for (i, key) in keys.enumerated() {
-                out += pad
+            guard !fields.isEmpty else { out.append(contentsOf: "{}".utf8); return }
+            out.append(UInt8(ascii: "{"))
+            for (i, key) in fields.keys.sorted().enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(&out, indent + 2)
                 writeString(key, into: &out)
-                out += ": "
+                out.append(contentsOf: ": ".utf8)
                 write(fields[key]!, into: &out, indent: indent + 2)
-                out += i < keys.count - 1 ? ",\n" : "\n"
             }
-            out += end + "}"
+            newline(&out, indent)
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    private static func writeString(_ s: String, into out: inout String) {
-        out += "\""
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
         for unit in s.utf16 {
             switch unit {
-            case 0x22: out += "\\\""
-            case 0x5C: out += "\\\\"
-            case 0x0A: out += "\\n"
-            case 0x0D: out += "\\r"
-            case 0x09: out += "\\t"
-            case 0x08: out += "\\b"
-            case 0x0C: out += "\\f"
-            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(unit)!)
-            default: out += String(format: "\\u%04x", unit)
+            case 0x22: out.append(contentsOf: "\\\"".utf8)
+            case 0x5C: out.append(contentsOf: "\\\\".utf8)
+            case 0x0A: out.append(contentsOf: "\\n".utf8)
+            case 0x0D: out.append(contentsOf: "\\r".utf8)
+            case 0x09: out.append(contentsOf: "\\t".utf8)
+            case 0x08: out.append(contentsOf: "\\b".utf8)
+            case 0x0C: out.append(contentsOf: "\\f".utf8)
+            case 0x20..<0x7F: out.append(UInt8(unit))
+            default:
+                out.append(contentsOf: "\\u".utf8)
+                for shift in stride(from: 12, through: 0, by: -4) { out.append(hexDigits[Int(unit >> UInt16(shift)) & 0xF]) }
             }
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 
     static func render(template: String, _ object: JSONValue) -> String {

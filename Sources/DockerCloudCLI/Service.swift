@@ -7,14 +7,14 @@ enum ServiceCommands {
     /// `service ps`: the services of the namespace, as docker-cloud 1.0.9 listed them.
     static func ps(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let api = ctx.api
+        let stacks = printsTable(inv) ? Background { try api.listAll(NamedObject.self, api.path(.stack)) } : nil
         var filters: [(String, String)] = []
         if let state = inv.value("status") { filters.append(("state", state)) }
         if let stack = inv.value("stack") {
             filters.append(("stack", try Resolver(api: api).filterTarget(Stack.self, .stack, stack, kind: "stack").resource_uri))
         }
-        return try runList(inv, api, .service, Service.self, filters: filters, uuid: \.uuid) { services in
-            let stacks = try api.listAll(Stack.self, api.path(.stack))
-            let stackNames = Dictionary(stacks.map { ($0.resource_uri, $0.name) }, uniquingKeysWith: { a, _ in a })
+        return try runList(inv, api, .service, ServiceRow.self, filters: filters, uuid: \.uuid) { services in
+            let stackNames = Dictionary(try stacks!.value().map { ($0.resource_uri, $0.name) }, uniquingKeysWith: { a, _ in a })
             var table = TextTable(["NAME", "UUID", "STATUS", "#CONTAINERS", "IMAGE", "DEPLOYED", "PUBLIC DNS", "STACK"],
                                   kinds: [.text, .text, .text, .auto, .text, .text, .text, .text])
             var unsynchronized = false
@@ -33,6 +33,19 @@ enum ServiceCommands {
             return text
         }
     }
+}
+
+/// A service as `service ps` shows it (a projection of the API's Service; see ContainerRow).
+struct ServiceRow: Codable, Sendable {
+    var uuid: String
+    var name: String
+    var state: String
+    var synchronized: Bool
+    var current_num_containers: Int
+    var image_name: String
+    var deployed_datetime: String?
+    var public_dns: String?
+    var stack: String?
 }
 
 /// Identifier resolution as the original did it: a uuid prefix first, then a name.

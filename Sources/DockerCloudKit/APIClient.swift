@@ -120,7 +120,16 @@ public final class APIClient: @unchecked Sendable {
     }
 
     public func decode<T: Decodable>(_ type: T.Type, _ reply: HTTPReply) throws -> T {
-        do { return try JSONDecoder().decode(T.self, from: reply.body) } catch {
+        do {
+            // Free-form JSON has its own parser (Codable's is several times slower for it).
+            if T.self == JSONValue.self { return try JSONValue.parse(reply.body) as! T }
+            if T.self == ListPage<JSONValue>.self {
+                let page = try JSONValue.parse(reply.body)
+                let meta = try JSONDecoder().decode(ListMeta.self, from: JSONEncoder().encode(page["meta"] ?? .null))
+                return ListPage(meta: meta, objects: page["objects"]?.arrayValue ?? []) as! T
+            }
+            return try JSONDecoder().decode(T.self, from: reply.body)
+        } catch {
             throw APIClientError(status: reply.status, method: "GET", url: "", message: "the server's answer is not a valid \(T.self): \(error)")
         }
     }
