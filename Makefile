@@ -1,7 +1,7 @@
 # docker-cloud: a Docker Cloud CLI and a self-hosted server for its API, in Swift.
 #   make run    build, start a local docker-cloud-server with embedded defaults
 #   make test   install what the tests need (as root), build, run every test
-#   make bench  benchmarks of the server (latency, throughput, fan-out, memory)
+#   make bench  benchmarks of the server (latency, throughput, fan-out, memory) and of the CLI vs 1.0.9
 
 SWIFT       ?= swift
 BUILD_DIR   ?= .build
@@ -28,8 +28,13 @@ deps:
 build: deps
 	$(SWIFT) build -c $(CONFIG)
 
+# Release builds link the Swift runtime and Foundation statically: one self-contained binary that
+# starts in a few milliseconds (no shared Swift libraries to load and relocate).
+RELEASE_BUILD = $(SWIFT) build -c release -Xswiftc -static-stdlib
+REFERENCE_DIR ?= $(BUILD_DIR)/reference
+
 release: deps
-	$(SWIFT) build -c release
+	$(RELEASE_BUILD)
 
 # Builds, starts a local server with embedded defaults (one user, three simulated nodes, state in a
 # fresh temporary directory) unless one is configured, drives it with the CLI, then prints
@@ -56,10 +61,17 @@ golden: build
 test-sdk:
 	bash Tests/sdk/run.sh $(SERVER_BIN)
 
+# Server benchmarks, then the CLI against docker-cloud 1.0.9 (installed from PyPI when possible;
+# without it the ratios are left out) on the same server in the same run.
 bench: deps
-	$(SWIFT) build -c release --product docker-cloud-server
-	$(SWIFT) build -c release --product server-bench
+	$(RELEASE_BUILD) --product docker-cloud-server
+	$(RELEASE_BUILD) --product docker-cloud
+	$(RELEASE_BUILD) --product server-bench
 	$(BUILD_DIR)/release/server-bench $(RELEASE_BIN)
+	cc -O2 -o $(BUILD_DIR)/peak bench/peak.c
+	-bash ../shared/reference/original/install.sh $(REFERENCE_DIR) >/dev/null 2>&1
+	python3 bench/cli_bench.py --peak $(BUILD_DIR)/peak --ours $(BUILD_DIR)/release/docker-cloud \
+	  --server $(RELEASE_BIN) --original $(REFERENCE_DIR)/docker-cloud-ref $(if $(BENCH_SERVICES),--services $(BENCH_SERVICES))
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -28,12 +28,7 @@ enum Streams {
         }
     }
 
-    /// URLs in messages never carry credentials (a user:password@ part).
-    static func redact(_ url: String) -> String {
-        guard var parts = URLComponents(string: url), parts.password != nil || parts.user != nil else { return url }
-        parts.user = nil; parts.password = nil
-        return parts.string ?? url
-    }
+    static func redact(_ url: String) -> String { redactedURL(url) }
 
     /// `{container,service,action} logs ID... [-f] [-t N]`: one stream per identifier, in turn.
     static func logs(_ endpoint: Endpoint, kind: String) -> @Sendable (Invocation, Context) throws -> Int32 {

@@ -36,7 +36,7 @@ public struct APIClientError: Error, CustomStringConvertible, Sendable {
     /// The server's `error` text, or its raw body when it sent no JSON error.
     public var message: String
     public var description: String {
-        status == 401 ? "Not authorized: \(message)" : "\(message) (HTTP \(status) from \(method) \(url))"
+        status == 401 ? "Not authorized: \(message)" : "\(message) (HTTP \(status) from \(method) \(redactedURL(url)))"
     }
 }
 
@@ -93,9 +93,9 @@ public final class APIClient: @unchecked Sendable {
             let last = attempt == attempts || !idempotent
             do {
                 let started = DispatchTime.now().uptimeNanoseconds
-                trace?("request: \(method) \(target)\(body.map { " (\($0.count) bytes)" } ?? "")")
+                trace?("request: \(method) \(redactedURL(target))\(body.map { " (\($0.count) bytes)" } ?? "")")
                 let reply = try pool.with { try $0.send(method, target, headers: headers, body: body) }
-                trace?("response: \(reply.status) for \(method) \(target) in \((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) ms (\(reply.body.count) bytes)")
+                trace?("response: \(reply.status) for \(method) \(redactedURL(target)) in \((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) ms (\(reply.body.count) bytes)")
                 if [502, 503, 504].contains(reply.status), !last {
                     Thread.sleep(forTimeInterval: delay); delay *= 2
                     continue
@@ -113,10 +113,34 @@ public final class APIClient: @unchecked Sendable {
     private let lock = NSLock()
 
     static func error(_ reply: HTTPReply, _ method: String, _ url: String) -> APIClientError {
-        let json = (try? JSONSerialization.jsonObject(with: reply.body)) as? [String: Any]
-        let text = String(decoding: reply.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        let message = (json?["error"] as? String) ?? (json?["detail"] as? String) ?? (text.isEmpty ? HTTPStatusText.reason(reply.status) : text)
-        return APIClientError(status: reply.status, method: method, url: url, message: message)
+        let json = try? JSONValue.parse(reply.body)
+        let text = String(decoding: reply.body, as: UTF8.self)
+        var message = json?["error"]?.stringValue ?? json?["detail"]?.stringValue ?? ""
+        if message.isEmpty {
+            // Not the API's JSON (a proxy's HTML page, say): the status, and the text only when short and plain.
+            let plain = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            message = plain.isEmpty || plain.count > 160 || plain.hasPrefix("<") ? HTTPStatusText.reason(reply.status) : plain
+        }
+        return APIClientError(status: reply.status, method: method, url: url, message: APIClient.oneLine(message))
+    }
+
+    /// Messages are printed as one line.
+    static func oneLine(_ s: String) -> String { s.split(whereSeparator: \.isNewline).joined(separator: " ") }
+
+    /// A short reason a document did not decode: the JSON path and what was wrong there.
+    static func reason(_ error: Error) -> String {
+        func path(_ keys: [CodingKey]) -> String {
+            keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined().drop { $0 == "." }.description
+        }
+        switch error {
+        case DecodingError.keyNotFound(let key, let context): return "'\(path(context.codingPath + [key]))' is missing"
+        case DecodingError.typeMismatch(let type, let context): return "'\(path(context.codingPath))' is not \(type == String.self ? "a string" : "a \(type)")"
+        case DecodingError.valueNotFound(_, let context): return "'\(path(context.codingPath))' is null"
+        case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty: return "it is not JSON"
+        case DecodingError.dataCorrupted(let context): return "'\(path(context.codingPath))' is invalid"
+        case let e as JSONValue.ParseError: return "it is not JSON (\(e.reason) at byte \(e.offset))"
+        default: return "\(error)"
+        }
     }
 
     public func decode<T: Decodable>(_ type: T.Type, _ reply: HTTPReply) throws -> T {
@@ -130,7 +154,7 @@ public final class APIClient: @unchecked Sendable {
             }
             return try JSONDecoder().decode(T.self, from: reply.body)
         } catch {
-            throw APIClientError(status: reply.status, method: "GET", url: "", message: "the server's answer is not a valid \(T.self): \(error)")
+            throw APIClientError(status: reply.status, method: reply.method, url: reply.url, message: "the server's answer is not what the API sends: \(APIClient.reason(error))")
         }
     }
 

@@ -7,6 +7,16 @@ public struct HTTPReply: Sendable {
     /// Header names lowercased.
     public var headers: [String: String]
     public var body: Data
+    /// The request this answers, for messages.
+    public var method = ""
+    public var url = ""
+}
+
+/// URLs in messages never carry credentials: a `user:password@` part is dropped.
+public func redactedURL(_ url: String) -> String {
+    guard let at = url.firstIndex(of: "@"), let scheme = url.range(of: "://"), scheme.upperBound < at,
+          !url[scheme.upperBound..<at].contains("/") else { return url }
+    return String(url[..<scheme.upperBound]) + url[url.index(after: at)...]
 }
 
 /// A failure below HTTP: the request never got an answer.
@@ -17,10 +27,10 @@ public struct TransportError: Error, CustomStringConvertible, Sendable {
     public var detail: String
     public var description: String {
         switch kind {
-        case .connect: return "cannot connect to \(url): \(detail)"
-        case .timeout: return "no answer from \(url) in time: \(detail)"
-        case .tls: return "TLS error talking to \(url): \(detail)"
-        case .other: return "request to \(url) failed: \(detail)"
+        case .connect: return "cannot connect to \(redactedURL(url)): \(detail)"
+        case .timeout: return "no answer from \(redactedURL(url)) in time: \(detail)"
+        case .tls: return "TLS error talking to \(redactedURL(url)): \(detail)"
+        case .other: return "request to \(redactedURL(url)) failed: \(detail)"
         }
     }
 
@@ -136,6 +146,6 @@ public final class CurlTransport: @unchecked Sendable {
             guard let colon = line.firstIndex(of: ":") else { continue }
             replyHeaders[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        return HTTPReply(status: status, headers: replyHeaders, body: sink.body)
+        return HTTPReply(status: status, headers: replyHeaders, body: sink.body, method: method, url: url)
     }
 }

@@ -28,7 +28,7 @@ public final class WebSocket: @unchecked Sendable {
         self.url = url
         guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), ["ws", "wss", "http", "https"].contains(scheme),
               let host = parts.host else {
-            throw WebSocketProtocolError(description: "'\(url)' is not a ws:// or wss:// URL")
+            throw WebSocketProtocolError(description: "'\(redactedURL(url))' is not a ws:// or wss:// URL")
         }
         let secure = scheme == "wss" || scheme == "https"
         let port = parts.port ?? (secure ? 443 : 80)
@@ -74,9 +74,9 @@ public final class WebSocket: @unchecked Sendable {
                     head = Array(head[..<end.lowerBound])
                     break
                 }
-                guard head.count < 65536, Date() < deadline else { throw WebSocketProtocolError(description: "no websocket handshake answer from \(url)") }
+                guard head.count < 65536, Date() < deadline else { throw WebSocketProtocolError(description: "no websocket handshake answer from \(redactedURL(url))") }
                 guard let chunk = try read(timeout: max(0.05, deadline.timeIntervalSinceNow)) else {
-                    throw WebSocketProtocolError(description: "\(url) closed the connection during the websocket handshake")
+                    throw WebSocketProtocolError(description: "\(redactedURL(url)) closed the connection during the websocket handshake")
                 }
                 head += chunk
             }
@@ -95,7 +95,7 @@ public final class WebSocket: @unchecked Sendable {
                 throw WebSocketHandshakeError(url: url, status: status, body: Data(body))
             }
             guard answer["upgrade"]?.lowercased() == "websocket", answer["sec-websocket-accept"] == WebSocketHandshake.accept(for: key) else {
-                throw WebSocketProtocolError(description: "\(url) answered the websocket handshake with a wrong Sec-WebSocket-Accept")
+                throw WebSocketProtocolError(description: "\(redactedURL(url)) answered the websocket handshake with a wrong Sec-WebSocket-Accept")
             }
         }
     }
@@ -124,7 +124,7 @@ public final class WebSocket: @unchecked Sendable {
             var sent = 0
             let code = bytes[offset...].withUnsafeBytes { dc_easy_send(handle, $0.baseAddress, $0.count, &sent) }
             if code == CURLE_AGAIN {
-                guard wait(for: Int16(POLLOUT), timeout: Double(timeout)) else { throw WebSocketProtocolError(description: "timed out writing to \(url)") }
+                guard wait(for: Int16(POLLOUT), timeout: Double(timeout)) else { throw WebSocketProtocolError(description: "timed out writing to \(redactedURL(url))") }
                 continue
             }
             guard code == CURLE_OK else { throw TransportError(code, url: url, detail: "") }
@@ -215,6 +215,6 @@ public struct WebSocketHandshakeError: Error, CustomStringConvertible, Sendable 
     public var body: Data
     public var description: String {
         let message = (try? JSONSerialization.jsonObject(with: body) as? [String: Any])?["error"] as? String
-        return "\(url) refused the websocket connection: HTTP \(status)" + (message.map { ": \($0)" } ?? "")
+        return "\(redactedURL(url)) refused the websocket connection: HTTP \(status)" + (message.map { ": \($0)" } ?? "")
     }
 }

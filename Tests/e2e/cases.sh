@@ -13,6 +13,12 @@ run usage-unknown-flag service ps --stauts Running
 run usage-bad-choice service ps --status Bogus
 run usage-bad-int service scale web many
 
+# --- no server, a server that is not the API, a secret in the URL: one line, exit 3
+run unreachable --env DOCKERCLOUD_REST_HOST=http://user:topsecret@127.0.0.1:1/ service ps
+run bad-answer-html --env DOCKERCLOUD_REST_HOST=$fake service ps
+run bad-answer-shape --env DOCKERCLOUD_REST_HOST=$fake stack ls
+run bad-answer-404 --env DOCKERCLOUD_REST_HOST=$fake container inspect web
+
 # --- catalogs
 run provider-ls nodecluster provider
 run region-ls nodecluster region -p local

@@ -8,13 +8,20 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=$(cd "${1:?usage: run.sh BIN_DIR}" && pwd)
 work=$(mktemp -d)
 pid=""
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
 "$bin/docker-cloud-server" --listen 127.0.0.1:0 --in-memory --user e2e:e2ekey --org e2eorg:e2e --nodes 2 --delay 20 \
   >"$work/server.out" 2>"$work/server.err" &
 pid=$!
 for _ in $(seq 100); do grep -q DOCKERCLOUD_APIKEY "$work/server.out" 2>/dev/null && break; sleep 0.1; done
 port=$(grep -o '127.0.0.1:[0-9]*' "$work/server.out" | head -1 | cut -d: -f2)
 [ -n "$port" ] || { echo "the server did not start"; cat "$work/server.err"; exit 1; }
+# A server that is not the API (static files, HTML errors), for the bad-answer cases.
+mkdir -p "$work/fake/api/app/v1/service" "$work/fake/api/app/v1/stack"
+echo '<html>maintenance</html>' > "$work/fake/api/app/v1/service/index.html"
+echo '{"meta": {"limit": 2}, "objects": [{"uuid": 5}]}' > "$work/fake/api/app/v1/stack/index.html"
+fakeport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+(cd "$work/fake" && exec python3 -m http.server "$fakeport" --bind 127.0.0.1 >/dev/null 2>&1) &
+fake=http://127.0.0.1:$fakeport/
 export DOCKERCLOUD_REST_HOST=http://127.0.0.1:$port/ DOCKERCLOUD_STREAM_HOST=ws://127.0.0.1:$port/
 export DOCKERCLOUD_USER=e2e DOCKERCLOUD_APIKEY=e2ekey HOME=$work/home NO_COLOR=1
 unset DOCKERCLOUD_NAMESPACE DOCKERCLOUD_AUTH DOCKERCLOUD_PASS DOCKER_CONFIG
