@@ -43,6 +43,8 @@ struct ExecSession {
             tcgetattr(0, &saved)
             var raw = saved
             cfmakeraw(&raw)
+            // Output processing stays on: a bare "\n" from the container still returns the carriage.
+            raw.c_oflag = saved.c_oflag
             tcsetattr(0, TCSANOW, &raw)
             signal(SIGWINCH) { _ in ExecSession.resized.set() }
             sendSize()

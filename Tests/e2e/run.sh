@@ -59,6 +59,9 @@ run() {
 
 cd "$work/cwd"
 . "$here/cases.sh"
+# Not a transcript: exec on a pseudo-terminal (raw mode, keystrokes, exit status).
+"$bin/docker-cloud" service run -n tty --sync busybox >/dev/null 2>&1
+if timeout 30 python3 "$here/pty_exec.py" "$bin/docker-cloud" tty-1; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=(pty-exec); fi
 covered=$(grep -oE '^run [a-z0-9_-]+' "$here/cases.sh" | wc -l)
 echo "e2e: $passed passed, $failed failed ($covered cases)"
 [ "$failed" = 0 ] || { echo "failed: ${failures[*]}"; exit 1; }
