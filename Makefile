@@ -11,9 +11,9 @@ RELEASE_BIN  = $(BUILD_DIR)/release/docker-cloud-server
 RUN_ADDR    ?= 127.0.0.1:8080
 
 # Debian packages the build and the tests need. Installed only when missing, and only as root.
-APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libedit-dev pkg-config
+APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libedit-dev pkg-config bash-completion zsh groff-base
 
-.PHONY: all build release deps run test test-swift test-e2e test-sdk golden bench clean
+.PHONY: all build release deps run test test-swift test-e2e test-completion test-install test-sdk golden completions man install install-files uninstall bench clean
 
 all: build
 
@@ -44,7 +44,7 @@ run: build
 
 test: build
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory test-swift test-e2e test-sdk
+	$(MAKE) --no-print-directory test-swift test-e2e test-completion test-install test-sdk
 
 test-swift:
 	$(SWIFT) test --skip-build
@@ -52,6 +52,15 @@ test-swift:
 # The real docker-cloud binary against a real server: every command, transcripts vs golden files.
 test-e2e:
 	bash Tests/e2e/run.sh $(BUILD_DIR)/$(CONFIG)
+
+# Completion in real bash (with bash-completion) and zsh against a running server.
+test-completion:
+	bash Tests/completion/run.sh $(BUILD_DIR)/$(CONFIG)
+
+# The completion scripts, generated from the command table (a test fails when they are stale).
+completions: build
+	$(BUILD_DIR)/$(CONFIG)/docker-cloud completion bash > completions/docker-cloud.bash
+	$(BUILD_DIR)/$(CONFIG)/docker-cloud completion zsh > completions/_docker-cloud
 
 # Rewrites Tests/e2e/golden/ from a run (review `git diff` before committing).
 golden: build
@@ -72,6 +81,42 @@ bench: deps
 	-bash ../shared/reference/original/install.sh $(REFERENCE_DIR) >/dev/null 2>&1
 	python3 bench/cli_bench.py --peak $(BUILD_DIR)/peak --ours $(BUILD_DIR)/release/docker-cloud \
 	  --server $(RELEASE_BIN) --original $(REFERENCE_DIR)/docker-cloud-ref $(if $(BENCH_SERVICES),--services $(BENCH_SERVICES))
+
+# Man pages, generated from the command table (a test fails when they are stale).
+man: build
+	rm -f man/*.1
+	$(BUILD_DIR)/$(CONFIG)/docker-cloud __man man
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: optimised, stripped binaries, completions where bash
+# and zsh look for them, man pages. make uninstall removes exactly those files (and the directories
+# this left empty).
+PREFIX      ?= /usr/local
+BINDIR       = $(PREFIX)/bin
+BASHCOMPDIR  = $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR   = $(if $(filter /usr,$(PREFIX)),$(PREFIX)/share/zsh/vendor-completions,$(PREFIX)/share/zsh/site-functions)
+MANDIR       = $(PREFIX)/share/man/man1
+INSTALLED    = $(BINDIR)/docker-cloud $(BINDIR)/docker-cloud-server $(BASHCOMPDIR)/docker-cloud $(ZSHCOMPDIR)/_docker-cloud \
+               $(addprefix $(MANDIR)/,$(notdir $(wildcard man/*.1)))
+
+install: release
+	$(MAKE) --no-print-directory install-files BIN_DIR=$(BUILD_DIR)/release
+
+# The copying half of install, from the binaries in BIN_DIR (the install test uses the debug ones).
+install-files:
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(MANDIR)
+	install -m 0755 -s $(BIN_DIR)/docker-cloud $(BIN_DIR)/docker-cloud-server $(DESTDIR)$(BINDIR)/
+	install -m 0644 completions/docker-cloud.bash $(DESTDIR)$(BASHCOMPDIR)/docker-cloud
+	install -m 0644 completions/_docker-cloud $(DESTDIR)$(ZSHCOMPDIR)/_docker-cloud
+	install -m 0644 man/*.1 $(DESTDIR)$(MANDIR)/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	@for d in $(BINDIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) $(MANDIR); do d="$(DESTDIR)$$d"; \
+	  while [ "$$d" != "$(DESTDIR)" ] && [ "$$d" != / ] && rmdir "$$d" 2>/dev/null; do d=$$(dirname "$$d"); done; done
+
+# install + uninstall into a scratch DESTDIR leaves nothing behind.
+test-install:
+	bash Tests/install/run.sh $(BUILD_DIR)/$(CONFIG)
 
 clean:
 	rm -rf $(BUILD_DIR)

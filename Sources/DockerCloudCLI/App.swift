@@ -51,6 +51,20 @@ public enum App {
     /// Handlers by command path; each noun's file holds its verbs.
     static let handlers: [String: @Sendable (Invocation, Context) throws -> Int32] = [
         "version": { _, _ in Output.out("docker-cloud \(version)\n"); return 0 },
+        "completion": ShellCompletion.print,
+        "__complete": ShellCompletion.names,
+        "__man": { inv, _ in
+            let directory = inv.positional("directory").first ?? "man"
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                for page in ManPage.pages(root: commandTable, version: version) {
+                    try Data(page.text.utf8).write(to: URL(fileURLWithPath: directory).appendingPathComponent(page.name))
+                }
+            } catch {
+                throw CommandError(description: "Cannot write the man pages into \(directory): \((error as NSError).localizedDescription)")
+            }
+            return 0
+        },
         "login": LoginCommand.run,
         "event": Streams.events,
         "exec": ExecCommand.run,

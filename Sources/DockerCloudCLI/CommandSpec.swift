@@ -18,6 +18,9 @@ public enum OptionKind: Sendable, Equatable {
 public enum Completion: String, Sendable {
     case none, file, choices
     case service, stack, container, node, nodecluster, trigger, action, repository
+
+    /// The kinds whose names come from the server (`docker-cloud __complete KIND`).
+    public static let liveKinds: [Completion] = [.service, .stack, .container, .node, .nodecluster, .trigger, .action, .repository]
 }
 
 public struct Option: Sendable {
@@ -71,9 +74,12 @@ public struct Positional: Sendable {
     public var arity: Arity
     public var completion: Completion
     public var integer: Bool
+    /// Allowed values (none: any).
+    public var choices: [String]
 
-    public init(_ name: String, _ arity: Arity = .one, help: String, completion: Completion = .none, integer: Bool = false) {
-        self.name = name; self.arity = arity; self.help = help; self.completion = completion; self.integer = integer
+    public init(_ name: String, _ arity: Arity = .one, help: String, completion: Completion? = nil, integer: Bool = false, choices: [String] = []) {
+        self.name = name; self.arity = arity; self.help = help; self.integer = integer; self.choices = choices
+        self.completion = completion ?? (choices.isEmpty ? .none : .choices)
     }
 }
 
@@ -88,14 +94,19 @@ public struct Command: Sendable {
     public var options: [Option]
     public var positionals: [Positional]
     public var subcommands: [Command]
+    /// An entry point for programs (`__complete`): runs, but is left out of help, completions and man pages.
+    public var hidden: Bool
 
     public init(_ name: String, aliases: [String] = [], summary: String, description: String? = nil,
-                options: [Option] = [], positionals: [Positional] = [], subcommands: [Command] = []) {
+                options: [Option] = [], positionals: [Positional] = [], subcommands: [Command] = [], hidden: Bool = false) {
         self.name = name; self.aliases = aliases; self.summary = summary; self.description = description
-        self.options = options; self.positionals = positionals; self.subcommands = subcommands
+        self.options = options; self.positionals = positionals; self.subcommands = subcommands; self.hidden = hidden
     }
 
     public func subcommand(named name: String) -> Command? {
         subcommands.first { $0.name == name || $0.aliases.contains(name) }
     }
+
+    /// The verbs people see (help, completions, man pages).
+    public var visibleSubcommands: [Command] { subcommands.filter { !$0.hidden } }
 }

@@ -21,7 +21,8 @@
 // - aliases: `ps` verbs also answer to `ls` and `list`; `ls` verbs to `list` and `ps`;
 // - `--no-autoredeploy`, `--no-privileged`, `--no-sequential` (negatable) on run, service create/run/set;
 // - `--timeout SECONDS` after every `--sync`;
-// - the top-level verb `version` and the verb `trigger call URL`.
+// - the top-level verbs `version` and `completion bash|zsh`, the verb `trigger call URL`, and the hidden
+//   `__complete KIND` that completions call for live names, and `__man DIR` behind `make man`.
 //
 // Transcribed mechanically from Appendix A (help texts checked verbatim); edit by hand from now on.
 
@@ -48,6 +49,18 @@ public let commandTable = Command(
         CommandTableParts.trigger,
         CommandTableParts.up,
         Command("version", summary: "Show the docker-cloud version"),
+        Command("completion", summary: "Print the bash or zsh completion script",
+                description: "Prints the completion script for the shell, generated from the command table. Load it with: source <(docker-cloud completion bash)",
+                positionals: [Positional("shell", help: "The shell: bash or zsh", choices: ["bash", "zsh"])]),
+        Command("__complete", summary: "Names of a kind of object, one per line, for shell completion (quiet and quick)",
+                positionals: [
+                    Positional("kind", help: "What to list", choices: Completion.liveKinds.map(\.rawValue)),
+                    Positional("context", .optional, help: "The service whose triggers to list"),
+                ],
+                hidden: true),
+        Command("__man", summary: "Write the man pages, generated from this table, into a directory (make man)",
+                positionals: [Positional("directory", help: "Where to write docker-cloud.1 and docker-cloud-NOUN.1")],
+                hidden: true),
     ]
 )
 

@@ -14,7 +14,7 @@ public enum HelpRenderer {
             usageParts.append(o.kind == .flag ? "[\(name)]" : "[\(name) \(placeholder(o))]")
         }
         if !command.subcommands.isEmpty {
-            usageParts.append("{" + command.subcommands.map(\.name).joined(separator: ",") + "}")
+            usageParts.append("{" + command.visibleSubcommands.map(\.name).joined(separator: ",") + "}")
             usageParts.append("...")
         }
         for p in command.positionals {
@@ -44,7 +44,7 @@ public enum HelpRenderer {
         }
         if !command.subcommands.isEmpty {
             out += "\ncommands:\n"
-            for s in command.subcommands {
+            for s in command.visibleSubcommands {
                 out += entry("  " + s.name + (s.aliases.isEmpty ? "" : " (\(s.aliases.joined(separator: ", ")))"), s.summary, indent: 2)
             }
         }

@@ -118,7 +118,7 @@ public struct Parser: Sendable {
             // A word: a verb while the command has them, else a positional.
             if !command.subcommands.isEmpty && words.isEmpty {
                 guard let sub = command.subcommand(named: arg) else {
-                    let names = command.subcommands.flatMap { [$0.name] + $0.aliases }
+                    let names = command.visibleSubcommands.flatMap { [$0.name] + $0.aliases }
                     throw fail("unknown command '\(arg)'\(suggestion(for: arg, among: names)); see 'docker-cloud \((path + ["--help"]).joined(separator: " "))'")
                 }
                 ancestors.append(command)
@@ -163,6 +163,9 @@ public struct Parser: Sendable {
             }
             if p.integer, let bad = values.first(where: { Int($0) == nil }) {
                 throw UsageError(path: path, message: "argument \(p.name): invalid int value: '\(bad)'")
+            }
+            if !p.choices.isEmpty, let bad = values.first(where: { !p.choices.contains($0) }) {
+                throw UsageError(path: path, message: "argument \(p.name): invalid choice: '\(bad)' (choose from \(p.choices.map { "'\($0)'" }.joined(separator: ", ")))")
             }
             invocation.positionals[p.name] = values
         }

@@ -53,10 +53,11 @@ public final class APIClient: @unchecked Sendable {
 
     /// `credentials` is called on the first request only, so commands that never reach the API
     /// never look for them.
-    public init(config: APIConfig, transports: Int = 4, credentials: @escaping @Sendable () -> Credentials?) {
+    /// `timeout`: seconds a request may take in all (connecting included).
+    public init(config: APIConfig, transports: Int = 4, timeout: Int = 60, credentials: @escaping @Sendable () -> Credentials?) {
         self.config = config
         self.credentials = credentials
-        self.pool = TransportPool(size: transports, userAgent: config.userAgent)
+        self.pool = TransportPool(size: transports, userAgent: config.userAgent, timeout: timeout)
     }
 
     private lazy var authorization: String? = credentials()?.authorization
@@ -182,8 +183,8 @@ final class TransportPool: @unchecked Sendable {
     private var idle: [CurlTransport]
     private let lock = NSCondition()
 
-    init(size: Int, userAgent: String) {
-        idle = (0..<max(1, size)).map { _ in CurlTransport(userAgent: userAgent) }
+    init(size: Int, userAgent: String, timeout: Int) {
+        idle = (0..<max(1, size)).map { _ in CurlTransport(timeout: timeout, connectTimeout: min(10, timeout), userAgent: userAgent) }
     }
 
     func with<T>(_ body: (CurlTransport) throws -> T) rethrows -> T {

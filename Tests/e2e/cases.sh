@@ -12,6 +12,7 @@ run usage-unknown-command servce ps
 run usage-unknown-flag service ps --stauts Running
 run usage-bad-choice service ps --status Bogus
 run usage-bad-int service scale web many
+run completion-unknown-shell completion fish
 
 # --- no server, a server that is not the API, a secret in the URL: one line, exit 3
 run unreachable --env DOCKERCLOUD_REST_HOST=http://user:topsecret@127.0.0.1:1/ service ps
