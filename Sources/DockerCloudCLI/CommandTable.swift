@@ -455,6 +455,18 @@ private enum CommandTableParts {
     /// The options that define a new service, shared by `run`, `service create` and `service run`.
     /// The original differs between them in two details only, kept: `run` offers ON_FAILURE for
     /// --autodestroy (a bug of 1.0.9, §12.9) and `service create` quotes its --publish example with '.
+    static let envHelp = "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"
+    /// 1.0.9's `service env update` spelled it with a capital A.
+    static let envHelpCapitalised = envHelp.replacingOccurrences(of: "(default: as", with: "(default: As")
+    static func envOption(_ help: String = envHelp) -> Option { Option("env", short: "e", kind: .append, help: help) }
+    static let envFileOption = Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file)
+    static let redeployOption = Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command")
+
+    /// `service env add|set|update`: the same flags, a different summary.
+    static func envChange(_ name: String, summary: String, envHelp: String = envHelp) -> Command {
+        Command(name, summary: summary, options: [envOption(envHelp), envFileOption] + syncOptions + [redeployOption], positionals: [serviceIdentifiers])
+    }
+
     static func serviceDefinition(autodestroyChoices: [String] = ["OFF", "ON_SUCCESS", "ALWAYS"],
                                   publishHelp: String = "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \"80:80/tcp\"") -> [Option] {
         [
@@ -467,8 +479,8 @@ private enum CommandTableParts {
         Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
         Option("publish", short: "p", kind: .append, help: publishHelp),
         Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
-        Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
-        Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
+        envOption(),
+        envFileOption,
         Option("tag", kind: .append, help: "The tag name being added to the service"),
         Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
         Option("autodestroy", choices: autodestroyChoices, help: "Whether the containers should be terminated if they stop (default: OFF)"),
@@ -503,19 +515,7 @@ private enum CommandTableParts {
                 "env",
                 summary: "Service environment variables related operations",
                 subcommands: [
-                    Command(
-                        "add",
-                        summary: "Add new environment variables",
-                        options: [
-                            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
-                            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
-                        ] + syncOptions + [
-                            Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
-                        ],
-                        positionals: [
-                            serviceIdentifiers,
-                        ]
-                    ),
+                    envChange("add", summary: "Add new environment variables"),
                     Command(
                         "ls",
                         aliases: ["list", "ps"],
@@ -537,38 +537,14 @@ private enum CommandTableParts {
                         options: [
                             Option("name", short: "n", kind: .append, help: "Names of the environments to remove"),
                         ] + syncOptions + [
-                            Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
+                            redeployOption,
                         ],
                         positionals: [
                             serviceIdentifiers,
                         ]
                     ),
-                    Command(
-                        "set",
-                        summary: "Replace existing environment variables with new ones",
-                        options: [
-                            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
-                            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
-                        ] + syncOptions + [
-                            Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
-                        ],
-                        positionals: [
-                            serviceIdentifiers,
-                        ]
-                    ),
-                    Command(
-                        "update",
-                        summary: "Update existing environment variables with new values",
-                        options: [
-                            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: As defined in the image, plus any link- or role-generated variables)"),
-                            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
-                        ] + syncOptions + [
-                            Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
-                        ],
-                        positionals: [
-                            serviceIdentifiers,
-                        ]
-                    ),
+                    envChange("set", summary: "Replace existing environment variables with new ones"),
+                    envChange("update", summary: "Update existing environment variables with new values", envHelp: envHelpCapitalised),
                 ]
             ),
             Command(
@@ -689,8 +665,8 @@ private enum CommandTableParts {
             Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
             Option("publish", short: "p", kind: .append, help: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \"80:80/tcp\""),
             Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
-            Option("env", short: "e", kind: .append, help: "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"),
-            Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file),
+            envOption(),
+            envFileOption,
             Option("tag", kind: .append, help: "The tag name being added to the service"),
             Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
             Option("autodestroy", choices: ["OFF", "ON_SUCCESS", "ALWAYS"], help: "Whether the containers should be terminated if they stop (default: OFF)"),
@@ -698,7 +674,7 @@ private enum CommandTableParts {
             Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
             Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
             Option("sequential", kind: .flag, help: "Set the containers to be launched and scaled sequentially (--no-sequential: Set the containers not to be launched and scaled sequentially)", negatable: true),
-            Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command"),
+            redeployOption,
             Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
             Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
             Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
