@@ -55,11 +55,21 @@ enum Lifecycle {
         { inv, ctx in
             let resolver = Resolver(api: ctx.api)
             return forEach(inv.positional("identifier")) { id in
-                let object = try resolver.resolve(endpoint, id, kind: kind ?? kinds[endpoint] ?? endpoint.rawValue)
-                if case .template(let t) = OutputFormat(inv.value("format")) { Output.out(OutputFormat.render(template: t, object)) }
-                else { Output.out(OutputFormat.json(object)) }
+                printInspected(inv, try resolver.resolve(endpoint, id, kind: kind ?? kinds[endpoint] ?? endpoint.rawValue))
             }
         }
+    }
+
+    /// One inspected object: JSON (or the template). Like 1.0.9 (whose SDK added it to every fetched
+    /// object), it carries `dockercloud_action_uri`, empty for a plain fetch.
+    static func printInspected(_ inv: Invocation, _ object: JSONValue) {
+        var object = object
+        if case .object(var fields) = object, fields["dockercloud_action_uri"] == nil {
+            fields["dockercloud_action_uri"] = ""
+            object = .object(fields)
+        }
+        if case .template(let t) = OutputFormat(inv.value("format")) { Output.out(OutputFormat.render(template: t, object)) }
+        else { Output.out(OutputFormat.json(object)) }
     }
 
     /// `<noun> start|stop|redeploy|terminate ID...`: prints each long uuid; with --sync waits for the action.

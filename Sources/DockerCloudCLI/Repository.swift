@@ -26,8 +26,7 @@ enum RepositoryCommands {
             do { repository = try api.get(JSONValue.self, api.path(.repository, id: name)) } catch let e as APIClientError where e.status == 404 {
                 throw CommandError(description: "Cannot find a repository with the identifier '\(name)'")
             }
-            if case .template(let t) = OutputFormat(inv.value("format")) { Output.out(OutputFormat.render(template: t, repository)) }
-            else { Output.out(OutputFormat.json(repository)) }
+            Lifecycle.printInspected(inv, repository)
         }
     }
 

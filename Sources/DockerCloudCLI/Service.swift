@@ -209,18 +209,16 @@ enum ServiceEnvCommands {
     static func update(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let vars = try given(inv)
         return change(inv, ctx) { service, id in
+            // As 1.0.9: unknown keys are reported and skipped; the rest is PATCHed even when nothing is left.
             var user = userVars(service)
             let keys = allKeys(service)
-            var updated = false
             for v in vars {
                 guard keys.contains(v.key) else {
                     Output.error("Failed to update environment variable: \"\(v.key)\" does not exist in service \(id)")
                     continue
                 }
                 if let i = user.firstIndex(where: { $0.key == v.key }) { user[i].value = v.value } else { user.append(v) }
-                updated = true
             }
-            if !updated { throw CommandError(description: "No environment variables need to be updated in service \(id)") }
             return user
         }
     }

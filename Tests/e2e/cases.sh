@@ -59,6 +59,7 @@ run service-redeploy service redeploy db --sync
 run service-env-ls service env ls web --user
 run service-env-add service env add web -e LEVEL=debug -e MODE=again
 run service-env-update service env update web -e LEVEL=info
+run service-env-update-unknown service env update web -e NOPE=1
 run service-env-set service env set db -e A=1 -e B=2
 run service-env-rm service env rm web -n LEVEL -n PATH
 run service-env-ls-quiet service env ls web -q --user

@@ -50,6 +50,14 @@ check "service ps"                  0 "hello +[^ ]+ +▶ Running +2 +busybox:lat
 # same COMMAND...: the original and ours print the same bytes and exit the same way.
 # same_any_uuid COMMAND...: the same, long uuids aside (commands that act, run twice).
 same() { compare "" "$@"; }
+# same_json COMMAND...: the same JSON documents (1.0.9 under Python 2 orders keys by hash).
+same_json() {
+  local a b
+  a=$(timeout 60 "$dc" "$@" 2>/dev/null); b=$(timeout 60 "$ours" "$@" 2>/dev/null)
+  if python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]) == json.loads(sys.argv[2]) else 1)' "$a" "$b" 2>/dev/null; then
+    passed=$((passed + 1)); echo "ok   same json: $*"
+  else failed=$((failed + 1)); echo "FAIL same json: $*"; diff <(echo "$a" | python3 -m json.tool --sort-keys) <(echo "$b" | python3 -m json.tool --sort-keys) | head -10; fi
+}
 same_any_uuid() { compare --any-uuid "$@"; }
 compare() {
   local mode=$1 a b ra rb; shift
@@ -94,6 +102,9 @@ if [ -x "$ours" ]; then
   same service env ls web.shop
   same service env ls web.shop -q --user --image
   same stack export shop
+  same_json service inspect web.shop
+  same_json stack inspect shop
+  same_json container inspect web-1.shop
   same stack inspect nosuch
   same stack create -f nope.yml
   same_any_uuid service set hello --autorestart ALWAYS
