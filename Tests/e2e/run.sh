@@ -59,8 +59,23 @@ run() {
 
 cd "$work/cwd"
 . "$here/cases.sh"
-# Not a transcript: exec on a pseudo-terminal (raw mode, keystrokes, exit status).
+# Not transcripts: streams that run until stopped, and files written.
+extra() { local desc=$1; shift; if "$@"; then passed=$((passed + 1)); echo "ok   $desc"; else failed=$((failed + 1)); failures+=("$desc"); echo "FAIL $desc"; fi; }
+timeout 4 "$bin/docker-cloud" event >"$work/events" 2>"$work/events.err" &
+sleep 1
+"$bin/docker-cloud" service create -n evented busybox >/dev/null 2>&1
+wait $!
+extra "event prints the API's events as JSON lines" python3 -c '
+import json, sys
+events = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+sys.exit(0 if any(e.get("type") == "service" and e.get("action") == "create" for e in events) else 1)' "$work/events"
 "$bin/docker-cloud" service run -n tty --sync busybox >/dev/null 2>&1
+timeout 3 "$bin/docker-cloud" service logs -f tty >"$work/follow" 2>&1; code=$?
+extra "service logs -f keeps following until stopped" test "$code" = 124 -a -s "$work/follow"
+"$bin/docker-cloud" stack export shop -f "$work/exported.yml" >"$work/export.out" 2>&1
+extra "stack export -f writes the file, prints nothing" bash -c "test ! -s '$work/export.out' && '$bin/docker-cloud' stack export shop | cmp -s - <(cat '$work/exported.yml'; echo)"
+
+# Not a transcript: exec on a pseudo-terminal (raw mode, keystrokes, exit status).
 if timeout 30 python3 "$here/pty_exec.py" "$bin/docker-cloud" tty-1; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=(pty-exec); fi
 covered=$(grep -oE '^run [a-z0-9_-]+' "$here/cases.sh" | wc -l)
 echo "e2e: $passed passed, $failed failed ($covered cases)"
