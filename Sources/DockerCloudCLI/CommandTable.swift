@@ -151,8 +151,7 @@ private enum CommandTableParts {
                 summary: "Redeploy a running container",
                 options: [
                     Option("not-reuse-volumes", kind: .flag, help: "Do not reuse volumes in redeployment"),
-                ] + syncOptions + [
-                ],
+                ] + syncOptions,
                 positionals: [
                     containerIdentifiers,
                 ]
@@ -172,9 +171,7 @@ private enum CommandTableParts {
             Command(
                 "start",
                 summary: "Start a container",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     containerIdentifiers,
                 ]
@@ -182,9 +179,7 @@ private enum CommandTableParts {
             Command(
                 "stop",
                 summary: "Stop a container",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     containerIdentifiers,
                 ]
@@ -192,9 +187,7 @@ private enum CommandTableParts {
             Command(
                 "terminate",
                 summary: "Terminate a container",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     containerIdentifiers,
                 ]
@@ -252,9 +245,7 @@ private enum CommandTableParts {
                 "rm",
                 summary: "Remove a node",
                 description: "Remove a container",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     nodeIdentifiers,
                 ]
@@ -263,9 +254,7 @@ private enum CommandTableParts {
                 "upgrade",
                 summary: "Upgrade docker daemon on the node",
                 description: "Upgrade docker daemon to the latest version on the node",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     nodeIdentifiers,
                 ]
@@ -352,9 +341,7 @@ private enum CommandTableParts {
             Command(
                 "rm",
                 summary: "Remove node clusters",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     Positional("identifier", .oneOrMore, help: "Node's UUID (either long or short)", completion: .nodecluster),
                 ]
@@ -362,9 +349,7 @@ private enum CommandTableParts {
             Command(
                 "scale",
                 summary: "Scale a running node cluster",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     Positional("identifier", .oneOrMore, help: "Node cluster's UUID (either long or short) or name", completion: .nodecluster),
                     Positional("target-num-nodes", help: "Target number of nodes to scale this node cluster to", integer: true),
@@ -581,8 +566,7 @@ private enum CommandTableParts {
                 summary: "Redeploy a running service",
                 options: [
                     Option("not-reuse-volumes", kind: .flag, help: "Do not reuse volumes in redeployment"),
-                ] + syncOptions + [
-                ],
+                ] + syncOptions,
                 positionals: [
                     serviceIdentifiers,
                 ]
@@ -591,9 +575,7 @@ private enum CommandTableParts {
             Command(
                 "scale",
                 summary: "Scale a running service",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     serviceIdentifiers,
                     Positional("target-num-containers", help: "Target number of containers to scale this service to", integer: true),
@@ -603,9 +585,7 @@ private enum CommandTableParts {
             Command(
                 "start",
                 summary: "Start a stopped service",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     serviceIdentifiers,
                 ]
@@ -613,9 +593,7 @@ private enum CommandTableParts {
             Command(
                 "stop",
                 summary: "Stop a running service",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     serviceIdentifiers,
                 ]
@@ -623,9 +601,7 @@ private enum CommandTableParts {
             Command(
                 "terminate",
                 summary: "Terminate a service",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     serviceIdentifiers,
                 ]
@@ -697,8 +673,7 @@ private enum CommandTableParts {
                 options: [
                     Option("name", short: "n", help: "The name of the stack shown in Docker Cloud"),
                     Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
-                ] + syncOptions + [
-                ]
+                ] + syncOptions
             ),
             Command(
                 "export",
@@ -734,8 +709,7 @@ private enum CommandTableParts {
                 summary: "Redeploy a running stack",
                 options: [
                     Option("not-reuse-volumes", kind: .flag, help: "Do not reuse volumes in redeployment"),
-                ] + syncOptions + [
-                ],
+                ] + syncOptions,
                 positionals: [
                     stackIdentifiers,
                 ]
@@ -743,9 +717,7 @@ private enum CommandTableParts {
             Command(
                 "start",
                 summary: "Start a stack",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     stackIdentifiers,
                 ]
@@ -753,9 +725,7 @@ private enum CommandTableParts {
             Command(
                 "stop",
                 summary: "Stop a stack",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     stackIdentifiers,
                 ]
@@ -763,9 +733,7 @@ private enum CommandTableParts {
             Command(
                 "terminate",
                 summary: "Terminate a stack",
-                options: [
-                ] + syncOptions + [
-                ],
+                options: syncOptions,
                 positionals: [
                     stackIdentifiers,
                 ]
@@ -776,16 +744,14 @@ private enum CommandTableParts {
                 options: [
                     Option("name", short: "n", help: "The name of the stack, which will be shown in Docker Cloud"),
                     Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
-                ] + syncOptions + [
-                ]
+                ] + syncOptions
             ),
             Command(
                 "update",
                 summary: "Update a stack",
                 options: [
                     Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
-                ] + syncOptions + [
-                ],
+                ] + syncOptions,
                 positionals: [
                     Positional("identifier", help: "Stack's UUID (either long or short) or name", completion: .stack),
                 ]
@@ -895,7 +861,6 @@ private enum CommandTableParts {
         options: [
             Option("name", short: "n", help: "The name of the stack, which will be shown in Docker Cloud"),
             Option("file", short: "f", kind: .append, help: "The name of the Stackfile", completion: .file),
-        ] + syncOptions + [
-        ]
+        ] + syncOptions
     )
 }
