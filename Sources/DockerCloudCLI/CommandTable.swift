@@ -21,6 +21,7 @@
 // - aliases: `ps` verbs also answer to `ls` and `list`; `ls` verbs to `list` and `ps`;
 // - `--no-autoredeploy`, `--no-privileged`, `--no-sequential` (negatable) on run, service create/run/set;
 // - `--timeout SECONDS` after every `--sync`;
+// - `--password-stdin` on `repository register` and `repository update`;
 // - the top-level verbs `version` and `completion bash|zsh`, the verb `trigger call URL`, and the hidden
 //   `__complete KIND` that completions call for live names, and `__man DIR` behind `make man`.
 //
@@ -387,6 +388,7 @@ private enum CommandTableParts {
                 options: [
                     Option("username", short: "u", help: "Username to authenticate with the external registry"),
                     Option("password", short: "p", help: "Password to authenticate with the external registry"),
+                    passwordStdinOption,
                 ],
                 positionals: [
                     Positional("repository_name", help: "Full repository name, i.e. quay.io/docker/test-repo"),
@@ -405,6 +407,7 @@ private enum CommandTableParts {
                 options: [
                     Option("username", short: "u", help: "New username to authenticate with the external registry"),
                     Option("password", short: "p", help: "New password to authenticate with the external registry"),
+                    passwordStdinOption,
                 ],
                 positionals: [
                     Positional("repository_name", .oneOrMore, help: "Full repository name, i.e. quay.io/docker/test-repo", completion: .repository),
@@ -414,6 +417,8 @@ private enum CommandTableParts {
     )
 
     /// `--format` on every list and inspect command.
+    /// Keeps the registry password out of the process list (unlike -p).
+    static let passwordStdinOption = Option("password-stdin", kind: .flag, help: "Read the password from standard input (one line), so that it does not show in the process list")
     static let formatOption = Option("format", short: "o", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'")
 
     /// Identifier positionals that many verbs share.

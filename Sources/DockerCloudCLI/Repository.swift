@@ -30,10 +30,20 @@ enum RepositoryCommands {
         }
     }
 
-    /// `repository register NAME [-u USER] [-p PASSWORD]`: asks for what is missing.
+    /// The password from `-p`, or from stdin with `--password-stdin` (one line; the newline dropped).
+    static func password(_ inv: Invocation) throws -> String? {
+        guard inv.flag("password_stdin") == true else { return inv.value("password") }
+        if inv.value("password") != nil { throw CommandError(description: "--password and --password-stdin cannot be used together", exitCode: 2) }
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+            throw CommandError(description: "--password-stdin: no password on standard input")
+        }
+        return line
+    }
+
+    /// `repository register NAME [-u USER] [-p PASSWORD | --password-stdin]`: asks for what is missing.
     static func register(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let name = inv.positional("repository_name").first ?? ""
-        var username = inv.value("username"), password = inv.value("password")
+        var username = inv.value("username"), password = try password(inv)
         switch (username, password) {
         case (nil, nil): Output.out("Please input username and password of the registry:\n")
         case (nil, _): Output.out("Please input username of the registry:\n")
@@ -53,7 +63,7 @@ enum RepositoryCommands {
         let api = ctx.api
         var body: [String: JSONValue] = [:]
         if let u = inv.value("username") { body["username"] = .string(u) }
-        if let p = inv.value("password") { body["password"] = .string(p) }
+        if let p = try password(inv) { body["password"] = .string(p) }
         return Lifecycle.forEach(inv.positional("repository_name")) { name in
             if !body.isEmpty { _ = try api.send("PATCH", api.path(.repository, id: name), json: .object(body)) }
             Output.out(name + "\n")

@@ -129,6 +129,8 @@ run repository-register repository register -u bob -p secret quay.io/e2e/app
 run repository-ls repository ls
 run repository-inspect repository inspect quay.io/e2e/app
 run repository-update repository update -p newsecret quay.io/e2e/app
+run repository-update-stdin --stdin $'fromstdin\n' repository update --password-stdin quay.io/e2e/app
+run repository-update-both --stdin $'x\n' repository update -p a --password-stdin quay.io/e2e/app
 run repository-rm repository rm quay.io/e2e/app
 
 # --- actions
