@@ -11,13 +11,15 @@ public enum Subsystem: String, CaseIterable, Sendable {
 public enum Endpoint: String, CaseIterable, Sendable {
     case stack, service, container, trigger
     case provider, region, az, nodetype, nodecluster, node
+    /// BYO node tokens (`POST` only; no model).
+    case token
     case registry, repository
     case action, events
 
     public var subsystem: Subsystem {
         switch self {
         case .stack, .service, .container, .trigger: return .app
-        case .provider, .region, .az, .nodetype, .nodecluster, .node: return .infra
+        case .provider, .region, .az, .nodetype, .nodecluster, .node, .token: return .infra
         case .registry, .repository: return .repo
         case .action, .events: return .audit
         }
@@ -50,6 +52,20 @@ public enum ResourceURI {
     public static func object(_ endpoint: Endpoint, namespace: String?, id: String) -> String {
         collection(endpoint, namespace: namespace) + id + "/"
     }
+
+    // The stream API. Its paths carry the namespace even for actions, whose REST paths do not.
+
+    /// `/api/{app,audit}/v1/[ns/]{container,service,action}/<uuid>/logs/`
+    public static func logs(_ endpoint: Endpoint, namespace: String?, id: String) -> String {
+        let ns = namespace.map { $0.isEmpty ? "" : $0 + "/" } ?? ""
+        return endpoint.subsystem.prefix + ns + endpoint.rawValue + "/" + id + "/logs/"
+    }
+
+    /// `/api/audit/v1/[ns/]events` (no trailing slash, as the clients have always called it).
+    public static func events(namespace: String?) -> String { String(collection(.events, namespace: namespace).dropLast()) }
+
+    /// `/api/app/v1/[ns/]container/<uuid>/exec/`
+    public static func exec(namespace: String?, container: String) -> String { object(.container, namespace: namespace, id: container) + "exec/" }
 
     public static func trigger(namespace: String, service: String, trigger: String) -> String {
         object(.service, namespace: namespace, id: service) + "trigger/\(trigger)/"

@@ -49,7 +49,7 @@ enum ActionCommands {
             let api = ctx.api
             let resolver = Resolver(api: api)
             return Lifecycle.forEach(inv.positional("identifier")) { id in
-                let uuid = try resolver.resolve(.action, id, kind: "action")["uuid"]?.stringValue ?? ""
+                let uuid = try resolver.resolve(.action, id, kind: "action").requireUUID()
                 _ = try api.send("POST", api.path(.action, id: uuid, operation: operation))
             }
         }

@@ -271,7 +271,7 @@ enum ShellCompletion {
         case .repository: names = list(.repository).map { text($0, "name") }
         case .trigger:
             guard let service = inv.positional("context").first,
-                  let uri = list(.service, [("name", service)]).first.map({ text($0, "resource_uri") }) ?? (Resolver.isUUID(service) ? api.path(.service, id: service) : nil),
+                  let uri = (try? Resolver(api: api).resolve(.service, service, kind: "service"))?["resource_uri"]?.stringValue,
                   let triggers = try? api.get(ListPage<JSONValue>.self, uri + "trigger/") else { return 0 }
             names = triggers.objects.map { text($0, "name") }
         default: return 0

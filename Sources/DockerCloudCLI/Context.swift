@@ -38,4 +38,6 @@ final class Context {
 struct CommandError: Error, CustomStringConvertible {
     var description: String
     var exitCode: Int32 = 3
+    /// An identifier that names nothing (as opposed to an ambiguous one or a failed request).
+    var notFound = false
 }

@@ -17,11 +17,10 @@ enum ExecCommand {
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let id = inv.positional("identifier").first ?? ""
         let container = try Resolver(api: ctx.api).resolve(.container, id, kind: "container")
-        guard let uuid = container["uuid"]?.stringValue else { throw CommandError(description: "The server's answer has no uuid") }
+        let uuid = try container.requireUUID()
         var words = inv.positional("command")
         if words.first == "--" { words.removeFirst() }
-        let path = ResourceURI.object(.container, namespace: ctx.config.namespace, id: uuid) + "exec/"
-        let socket = try Streams.open(ctx, path, query: words.isEmpty ? [] : [("command", commandString(words))])
+        let socket = try Streams.open(ctx, ResourceURI.exec(namespace: ctx.config.namespace, container: uuid), query: words.isEmpty ? [] : [("command", commandString(words))])
         defer { socket.close() }
         let terminal = isatty(0) == 1
         var session = ExecSession(socket: socket, terminal: terminal)
@@ -35,7 +34,7 @@ struct ExecSession {
     let terminal: Bool
     var stdinOpen = true
 
-    static let resized = ManagedAtomicFlag()
+    static let resized = SignalFlag()
 
     mutating func run() throws -> Int32 {
         var saved = termios()
@@ -122,7 +121,7 @@ struct ExecSession {
 }
 
 /// A flag a signal handler may set (a single atomic word; no locks in handlers).
-final class ManagedAtomicFlag: @unchecked Sendable {
+final class SignalFlag: @unchecked Sendable {
     private let word = UnsafeMutablePointer<sig_atomic_t>.allocate(capacity: 1)
     init() { word.initialize(to: 0) }
     func set() { word.pointee = 1 }

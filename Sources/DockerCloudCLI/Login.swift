@@ -8,7 +8,8 @@ import Foundation
 enum LoginCommand {
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let path = Credentials.configPath(ctx.environment)
-        let previous = Credentials.lookup(environment: [:].merging(ctx.environment.filter { !$0.key.hasPrefix("DOCKERCLOUD_") }) { a, _ in a }).credentials?.user
+        // The user already stored (not one from DOCKERCLOUD_* variables) is the default answer.
+        let previous = Credentials.lookup(environment: ctx.environment.filter { !$0.key.hasPrefix("DOCKERCLOUD_") }).credentials?.user
         var user = try Prompt.line(previous.map { "Username (\($0)): " } ?? "Username: ").trimmingCharacters(in: .whitespaces)
         if user.isEmpty, let previous { user = previous }
         guard !user.isEmpty, !user.contains(":") else { throw CommandError(description: "A user name is required, without ':'") }

@@ -30,7 +30,7 @@ extension NodeCommands {
             let resolver = Resolver(api: api)
             return Lifecycle.forEach(inv.positional("identifier")) { id in
                 let node = try resolver.resolve(.node, id, kind: "node")
-                let uuid = node["uuid"]?.stringValue ?? ""
+                let uuid = try node.requireUUID()
                 let reply = operation == "rm" ? try api.send("DELETE", api.path(.node, id: uuid))
                                               : try api.send("POST", api.path(.node, id: uuid, operation: "docker-upgrade"))
                 try Lifecycle.syncIfAsked(inv, api, reply)
@@ -42,7 +42,7 @@ extension NodeCommands {
     /// `node byo`: the agent install line with a fresh token.
     static func byo(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let api = ctx.api
-        let reply = try api.send("POST", ResourceURI.collection(.node, namespace: ctx.config.namespace).replacingOccurrences(of: "/node/", with: "/token/"))
+        let reply = try api.send("POST", api.path(.token))
         let token = try api.decode(JSONValue.self, reply)["token"]?.stringValue ?? ""
         Output.out("""
         Docker Cloud lets you use your own servers as nodes to run containers. For this you have to install our agent.

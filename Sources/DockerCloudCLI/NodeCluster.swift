@@ -102,7 +102,7 @@ enum NodeClusterCommands {
         if let profile = inv.value("aws_iam_instance_profile_name") { options["iam"] = .object(["instance_profile_name": .string(profile)]) }
         if !options.isEmpty { body["provider_options"] = .object(options) }
         let cluster = try api.decode(JSONValue.self, try api.send("POST", api.path(.nodecluster), json: .object(body)))
-        let uuid = cluster["uuid"]?.stringValue ?? ""
+        let uuid = try cluster.requireUUID()
         let reply = try api.send("POST", api.path(.nodecluster, id: uuid, operation: "deploy"))
         try Lifecycle.syncIfAsked(inv, api, reply)
         Output.out(uuid + "\n")
@@ -113,7 +113,7 @@ enum NodeClusterCommands {
         let api = ctx.api
         let resolver = Resolver(api: api)
         return Lifecycle.forEach(inv.positional("identifier")) { id in
-            let uuid = try resolver.resolve(.nodecluster, id, kind: "node cluster")["uuid"]?.stringValue ?? ""
+            let uuid = try resolver.resolve(.nodecluster, id, kind: "node cluster").requireUUID()
             try Lifecycle.syncIfAsked(inv, api, try api.send("DELETE", api.path(.nodecluster, id: uuid)))
             Output.out(uuid + "\n")
         }
@@ -124,7 +124,7 @@ enum NodeClusterCommands {
         let resolver = Resolver(api: api)
         let target = Int(inv.positional("target-num-nodes").first ?? "") ?? 0
         return Lifecycle.forEach(inv.positional("identifier")) { id in
-            let uuid = try resolver.resolve(.nodecluster, id, kind: "node cluster")["uuid"]?.stringValue ?? ""
+            let uuid = try resolver.resolve(.nodecluster, id, kind: "node cluster").requireUUID()
             let reply = try api.send("PATCH", api.path(.nodecluster, id: uuid), json: .object(["target_num_nodes": .number(Double(target))]))
             try Lifecycle.syncIfAsked(inv, api, reply)
             Output.out(uuid + "\n")

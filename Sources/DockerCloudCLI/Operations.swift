@@ -2,48 +2,8 @@ import DockerCloudAPI
 import DockerCloudKit
 import Foundation
 
-/// Identifier resolution and the verbs shared by services, containers and stacks: inspect,
-/// start, stop, redeploy, terminate, with `--sync`/`--timeout`.
-extension Resolver {
-    static func isUUID(_ s: String) -> Bool {
-        let parts = s.lowercased().split(separator: "-", omittingEmptySubsequences: false)
-        return parts.map(\.count) == [8, 4, 4, 4, 12] && s.allSatisfy { $0.isHexDigit || $0 == "-" }
-    }
-
-    /// One object by long uuid, uuid prefix, name, or `name.stack` (services and containers), with
-    /// docker-cloud 1.0.9's messages. Unlike the original, a failure of a direct fetch that is not a
-    /// 404 (401, 500, a dead server) is reported as what it is, not as "Cannot find".
-    func resolve(_ endpoint: Endpoint, _ identifier: String, kind: String) throws -> JSONValue {
-        if Resolver.isUUID(identifier) {
-            do { return try api.get(JSONValue.self, api.path(endpoint, id: identifier.lowercased())) } catch let e as APIClientError where e.status == 404 {
-                throw CommandError(description: "Cannot find \(Lifecycle.article(kind)) with the identifier '\(identifier)'")
-            }
-        }
-        var matches: [JSONValue]
-        if [.service, .container].contains(endpoint), let dot = identifier.firstIndex(of: ".") {
-            let name = String(identifier[..<dot]), stack = String(identifier[identifier.index(after: dot)...])
-            let key = endpoint == .service ? "stack__name" : "service__stack__name"
-            matches = try api.listAll(JSONValue.self, api.path(endpoint), filters: [("name", name), (key, stack)])
-        } else {
-            matches = try api.listAll(JSONValue.self, api.path(endpoint), filters: [("uuid__startswith", identifier)])
-            if matches.isEmpty, ![.node, .action].contains(endpoint) {
-                matches = try api.listAll(JSONValue.self, api.path(endpoint), filters: [("name", identifier)])
-            }
-        }
-        if matches.count > 1 {
-            // A redeploy leaves terminated namesakes behind; a name then means the live object.
-            // (1.0.9 gave up here; where more than one is live, so do we.)
-            let live = matches.filter { $0["state"]?.stringValue != "Terminated" }
-            guard live.count == 1 else { throw CommandError(description: "More than one \(kind) has the same identifier, please use the long uuid") }
-            matches = live
-        }
-        guard let found = matches.first, let uuid = found["uuid"]?.stringValue else {
-            throw CommandError(description: "Cannot find \(Lifecycle.article(kind)) with the identifier '\(identifier)'")
-        }
-        return try api.get(JSONValue.self, api.path(endpoint, id: uuid))
-    }
-}
-
+/// The verbs shared by services, containers and stacks: inspect, start, stop, redeploy, terminate,
+/// with `--sync`/`--timeout`.
 enum Lifecycle {
     static let kinds: [Endpoint: String] = [.service: "service", .container: "container", .stack: "stack"]
 
@@ -79,7 +39,7 @@ enum Lifecycle {
             let resolver = Resolver(api: api)
             return forEach(inv.positional("identifier")) { id in
                 let object = try resolver.resolve(endpoint, id, kind: kinds[endpoint]!)
-                guard let uuid = object["uuid"]?.stringValue else { throw CommandError(description: "The server's answer has no uuid") }
+                let uuid = try object.requireUUID()
                 let reply: HTTPReply
                 switch operation {
                 case "terminate": reply = try api.send("DELETE", api.path(endpoint, id: uuid))

@@ -48,27 +48,6 @@ struct ServiceRow: Codable, Sendable {
     var stack: String?
 }
 
-/// Identifier resolution as the original did it: a uuid prefix first, then a name.
-struct Resolver {
-    let api: APIClient
-
-    func candidates<T: Codable & Sendable>(_ type: T.Type, _ endpoint: Endpoint, _ identifier: String) throws -> [T] {
-        let byUUID = try api.listAll(T.self, api.path(endpoint), filters: [("uuid__startswith", identifier)])
-        if !byUUID.isEmpty { return byUUID }
-        return try api.listAll(T.self, api.path(endpoint), filters: [("name", identifier)])
-    }
-
-    /// The one object an identifier names, for list filters (`--stack`, `--service`), worded as 1.0.9 did.
-    func filterTarget<T: Codable & Sendable>(_ type: T.Type, _ endpoint: Endpoint, _ identifier: String, kind: String) throws -> T {
-        let matches = try candidates(type, endpoint, identifier)
-        guard matches.count == 1 else {
-            throw CommandError(description: matches.isEmpty ? "Identifier '\(identifier)' does not match any \(kind)"
-                                                            : "Identifier \(identifier) matches more than one \(kind), please use UUID instead")
-        }
-        return matches[0]
-    }
-}
-
 extension ServiceCommands {
     static let redeployHint = "Service must be redeployed to have its configuration changes applied.\nTo redeploy execute: $ docker-cloud service redeploy"
 
@@ -86,7 +65,7 @@ extension ServiceCommands {
     static func create(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let (service, reply) = try createService(inv, ctx.api)
         try Lifecycle.syncIfAsked(inv, ctx.api, reply)
-        Output.out((service["uuid"]?.stringValue ?? "") + "\n")
+        Output.out((try service.requireUUID()) + "\n")
         return 0
     }
 
@@ -94,7 +73,7 @@ extension ServiceCommands {
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let api = ctx.api
         let (service, _) = try createService(inv, api)
-        guard let uuid = service["uuid"]?.stringValue else { throw CommandError(description: "The server's answer to the create has no uuid") }
+        let uuid = try service.requireUUID()
         let reply = try api.send("POST", api.path(.service, id: uuid, operation: "start"))
         try Lifecycle.syncIfAsked(inv, api, reply)
         Output.out(uuid + "\n")
@@ -117,7 +96,8 @@ extension ServiceCommands {
     static func patchChanges(_ inv: Invocation, _ api: APIClient, _ service: JSONValue, _ changes: [String: JSONValue]) throws {
         let current = service.objectValue ?? [:]
         let changed = changes.filter { current[$0.key] != $0.value }
-        guard !changed.isEmpty, let uuid = service["uuid"]?.stringValue else { return }
+        guard !changed.isEmpty else { return }
+        let uuid = try service.requireUUID()
         let reply = try api.send("PATCH", api.path(.service, id: uuid), json: .object(changed))
         try Lifecycle.syncIfAsked(inv, api, reply)
     }
@@ -133,7 +113,7 @@ extension ServiceCommands {
         return Lifecycle.forEach(inv.positional("identifier")) { id in
             let service = try resolver.resolve(.service, id, kind: "service")
             try patchChanges(inv, api, service, changes)
-            try finishChange(inv, api, uuid: service["uuid"]?.stringValue ?? "", identifier: id)
+            try finishChange(inv, api, uuid: try service.requireUUID(), identifier: id)
         }
     }
 
@@ -146,7 +126,7 @@ extension ServiceCommands {
         }
         return Lifecycle.forEach(inv.positional("identifier")) { id in
             let service = try resolver.resolve(.service, id, kind: "service")
-            let uuid = service["uuid"]?.stringValue ?? ""
+            let uuid = try service.requireUUID()
             if service["target_num_containers"]?.intValue != target {
                 _ = try api.send("PATCH", api.path(.service, id: uuid), json: .object(["target_num_containers": .number(Double(target))]))
             }
@@ -180,7 +160,7 @@ enum ServiceEnvCommands {
         return Lifecycle.forEach(inv.positional("identifier")) { id in
             let service = try resolver.resolve(.service, id, kind: "service")
             guard let vars = try compute(service, id) else { return }
-            let uuid = service["uuid"]?.stringValue ?? ""
+            let uuid = try service.requireUUID()
             let reply = try api.send("PATCH", api.path(.service, id: uuid), json: .object(["container_envvars": ServiceInput.envJSON(vars)]))
             try Lifecycle.syncIfAsked(inv, api, reply)
             try ServiceCommands.finishChange(inv, api, uuid: uuid, identifier: id)

@@ -36,7 +36,7 @@ extension StackCommands {
             let api = ctx.api
             var reply = try api.send("POST", api.path(.stack), json: .object(["name": .string(name), "services": .array(services)]))
             let stack = try api.decode(JSONValue.self, reply)
-            guard let uuid = stack["uuid"]?.stringValue else { throw CommandError(description: "The server's answer to the create has no uuid") }
+            let uuid = try stack.requireUUID()
             if start { reply = try api.send("POST", api.path(.stack, id: uuid, operation: "start")) }
             try Lifecycle.syncIfAsked(inv, api, reply)
             Output.out(uuid + "\n")
@@ -49,7 +49,7 @@ extension StackCommands {
         let api = ctx.api
         let stack = try Resolver(api: api).resolve(.stack, inv.positional("identifier").first ?? "", kind: "stack")
         let services = try services(inv, ctx)
-        let uuid = stack["uuid"]?.stringValue ?? ""
+        let uuid = try stack.requireUUID()
         let reply = try api.send("PATCH", api.path(.stack, id: uuid), json: .object(["services": .array(services)]))
         try Lifecycle.syncIfAsked(inv, api, reply)
         Output.out(uuid + "\n")
@@ -60,7 +60,7 @@ extension StackCommands {
     static func export(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let api = ctx.api
         let stack = try Resolver(api: api).resolve(.stack, inv.positional("identifier").first ?? "", kind: "stack")
-        let exported = try api.get(JSONValue.self, api.path(.stack, id: stack["uuid"]?.stringValue ?? "", operation: "export"))
+        let exported = try api.get(JSONValue.self, api.path(.stack, id: try stack.requireUUID(), operation: "export"))
         let yaml = try StackfileYAML.dump(exported)
         guard let file = inv.value("file") else {
             Output.out(yaml + "\n")

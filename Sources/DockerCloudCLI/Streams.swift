@@ -14,7 +14,7 @@ enum Streams {
         }
         var headers = ["User-Agent": ctx.config.userAgent]
         if let auth = ctx.credentials?.authorization { headers["Authorization"] = auth }
-        ctx.trace("websocket: \(redact(url))")
+        ctx.trace("websocket: \(redactedURL(url))")
         do {
             return try WebSocket(url: url, headers: headers)
         } catch let e as WebSocketHandshakeError where e.status == 401 {
@@ -22,13 +22,12 @@ enum Streams {
         } catch let e as WebSocketHandshakeError {
             let json = try? JSONDecoder().decode(JSONValue.self, from: e.body)
             let message = json?["error"]?.stringValue ?? json?["detail"]?.stringValue ?? "HTTP \(e.status)"
-            throw CommandError(description: "\(message) (websocket \(redact(url)))")
+            throw CommandError(description: "\(message) (websocket \(redactedURL(url)))")
         } catch let e as TransportError {
             throw CommandError(description: e.description)
         }
     }
 
-    static func redact(_ url: String) -> String { redactedURL(url) }
 
     /// `{container,service,action} logs ID... [-f] [-t N]`: one stream per identifier, in turn.
     static func logs(_ endpoint: Endpoint, kind: String) -> @Sendable (Invocation, Context) throws -> Int32 {
@@ -38,11 +37,8 @@ enum Streams {
             if let tail = inv.value("tail") { query.append(("tail", tail)) }
             return Lifecycle.forEach(inv.positional("identifier")) { id in
                 let object = try resolver.resolve(endpoint, id, kind: kind)
-                guard let uuid = object["uuid"]?.stringValue else { throw CommandError(description: "The server's answer has no uuid") }
-                // The stream path is namespaced even for actions (their REST path is not).
-                let ns = ctx.config.namespace.map { $0.isEmpty ? "" : $0 + "/" } ?? ""
-                let path = endpoint.subsystem.prefix + ns + endpoint.rawValue + "/" + uuid + "/logs/"
-                let socket = try open(ctx, path, query: query)
+                let uuid = try object.requireUUID()
+                let socket = try open(ctx, ResourceURI.logs(endpoint, namespace: ctx.config.namespace, id: uuid), query: query)
                 defer { socket.close() }
                 var printer = LogPrinter(action: endpoint == .action, colourOut: ctx.colour(1), colourErr: ctx.colour(2))
                 while true {
@@ -88,11 +84,11 @@ enum Streams {
     /// `event`: prints every event as the JSON the server sent, one per line, until interrupted.
     /// A dropped connection is reopened with back-off (0.5 s doubling to 30 s), reported on stderr.
     static func events(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
-        let path = ResourceURI.collection(.events, namespace: ctx.config.namespace).dropLast() // `/events`, no slash
+        let path = ResourceURI.events(namespace: ctx.config.namespace)
         var delay = 0.5
         while true {
             do {
-                let socket = try open(ctx, String(path))
+                let socket = try open(ctx, path)
                 delay = 0.5
                 loop: while true {
                     switch try socket.receive() {

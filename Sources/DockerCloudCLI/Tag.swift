@@ -9,7 +9,7 @@ enum TagCommands {
     /// The object an identifier names, trying services, then node clusters, then nodes.
     static func find(_ resolver: Resolver, _ id: String) throws -> (endpoint: Endpoint, type: String, object: JSONValue) {
         for (endpoint, kind, type) in kinds {
-            do { return (endpoint, type, try resolver.resolve(endpoint, id, kind: kind)) } catch let e as CommandError where e.description.hasPrefix("Cannot find") {
+            do { return (endpoint, type, try resolver.resolve(endpoint, id, kind: kind)) } catch let e as CommandError where e.notFound {
                 continue
             }
         }
@@ -50,7 +50,7 @@ enum TagCommands {
             let resolver = Resolver(api: api)
             return Lifecycle.forEach(inv.positional("identifier")) { id in
                 let found = try find(resolver, id)
-                let uuid = found.object["uuid"]?.stringValue ?? ""
+                let uuid = try found.object.requireUUID()
                 // One PATCH per list returned: `rm` sends one per removed tag, as 1.0.9 did.
                 for tags in compute(names(found.object), given) {
                     let body: JSONValue = .object(["tags": .array(tags.map { .object(["name": .string($0)]) })])

@@ -13,7 +13,7 @@ enum TriggerCommands {
         if let name = inv.value("name") { body["name"] = .string(name) }
         if let operation = inv.value("operation") { body["operation"] = .string(operation) }
         _ = try api.send("POST", triggersPath(service), json: .object(body))
-        Output.out((service["uuid"]?.stringValue ?? "") + "\n")
+        Output.out((try service.requireUUID()) + "\n")
         return 0
     }
 
@@ -69,11 +69,7 @@ enum TriggerCommands {
         var url = given.hasPrefix("http://") || given.hasPrefix("https://") ? given : APIConfig.join(ctx.config.restHost, given)
         if !url.hasSuffix("/") { url += "/" }
         let reply = try CurlTransport(userAgent: ctx.config.userAgent).send("POST", url)
-        guard (200..<300).contains(reply.status) else {
-            let json = try? JSONDecoder().decode(JSONValue.self, from: reply.body)
-            let message = json?["error"]?.stringValue ?? json?["detail"]?.stringValue ?? String(decoding: reply.body, as: UTF8.self)
-            throw CommandError(description: "\(message) (HTTP \(reply.status) from POST \(Streams.redact(url)))")
-        }
+        guard (200..<300).contains(reply.status) else { throw APIClient.error(reply, "POST", url) }
         if let action = reply.headers["x-dockercloud-action-uri"] {
             Output.out(ResourceURI.lastSegment(action) + "\n")
             if inv.flag("sync") == true { try Lifecycle.waitForAction(ctx.api, action, timeout: inv.value("timeout").flatMap(Double.init)) }

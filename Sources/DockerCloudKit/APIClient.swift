@@ -113,7 +113,8 @@ public final class APIClient: @unchecked Sendable {
 
     private let lock = NSLock()
 
-    static func error(_ reply: HTTPReply, _ method: String, _ url: String) -> APIClientError {
+    /// The error for an answer that is not a success, with the server's own message.
+    public static func error(_ reply: HTTPReply, _ method: String, _ url: String) -> APIClientError {
         let json = try? JSONValue.parse(reply.body)
         let text = String(decoding: reply.body, as: UTF8.self)
         var message = json?["error"]?.stringValue ?? json?["detail"]?.stringValue ?? ""
@@ -150,6 +151,7 @@ public final class APIClient: @unchecked Sendable {
             if T.self == JSONValue.self { return try JSONValue.parse(reply.body) as! T }
             if T.self == ListPage<JSONValue>.self {
                 let page = try JSONValue.parse(reply.body)
+                // The small meta object goes through Codable (its error names what is missing).
                 let meta = try JSONDecoder().decode(ListMeta.self, from: JSONEncoder().encode(page["meta"] ?? .null))
                 return ListPage(meta: meta, objects: page["objects"]?.arrayValue ?? []) as! T
             }

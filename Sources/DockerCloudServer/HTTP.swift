@@ -68,8 +68,7 @@ struct APIRequest: Sendable {
         guard !rest.isEmpty else { return (sub, nil, []) }
         // The first segment is a namespace unless it names an endpoint of this subsystem and the
         // next one does not (so a user called "service" still works: /api/app/v1/service/service/).
-        // `token` (BYO node tokens) is a collection without a model of its own.
-        let isEndpoint = { (s: String) in Endpoint.named(s, in: sub) != nil || (sub == .infra && s == "token") }
+        let isEndpoint = { (s: String) in Endpoint.named(s, in: sub) != nil }
         let firstIsEndpoint = isEndpoint(rest[0])
         let secondIsEndpoint = rest.count > 1 && isEndpoint(rest[1])
         if firstIsEndpoint && !secondIsEndpoint { return (sub, nil, rest) }

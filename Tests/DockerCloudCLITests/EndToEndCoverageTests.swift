@@ -24,6 +24,16 @@ final class EndToEndCoverageTests: XCTestCase {
         return path
     }
 
+    /// Every command of the table runs something: a verb without a handler would only say "not available".
+    func testEveryLeafCommandHasAHandler() {
+        func leaves(_ command: Command, _ path: [String]) -> [String] {
+            command.subcommands.isEmpty ? [path.joined(separator: " ")] : command.subcommands.flatMap { leaves($0, path + [$0.name]) }
+        }
+        let all = leaves(commandTable, [])
+        XCTAssertEqual(all.filter { App.handlers[$0] == nil }, [], "commands without a handler in App.handlers")
+        XCTAssertEqual(Set(App.handlers.keys).subtracting(all).sorted(), [], "handlers for commands the table does not have")
+    }
+
     func testEveryLeafCommandHasAnEndToEndCase() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let cases = try String(contentsOf: root.appendingPathComponent("Tests/e2e/cases.sh"), encoding: .utf8)
