@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "docker-cloud-server", targets: ["docker-cloud-server"]),
         .library(name: "DockerCloudAPI", targets: ["DockerCloudAPI"]),
         .library(name: "DockerCloudKit", targets: ["DockerCloudKit"]),
+        .library(name: "DockerEngineAPI", targets: ["DockerEngineAPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -17,6 +18,8 @@ let package = Package(
         // Used directly by the server's HTTP/websocket channel (already in Hummingbird's graph).
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        // TLS with client certificates to Docker engines (the DOCKER_CERT_PATH layout).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         // Stackfiles (docker-cloud.yml / docker-compose.yml) and `stack export`.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -33,11 +36,23 @@ let package = Package(
         .target(name: "DockerCloudKit", dependencies: ["DockerCloudAPI", "CCurl"]),
         // The command line: the command table, the parser, help, and one file per noun.
         .target(name: "DockerCloudCLI", dependencies: ["DockerCloudKit", "DockerCloudAPI", "CEdit", .product(name: "Yams", package: "Yams")]),
+        // A Docker Engine API client of its own, usable without the server: unix socket, TCP, TLS,
+        // version negotiation, stream demultiplexing, hijacked connections, events.
+        .target(
+            name: "DockerEngineAPI",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // The API server: HTTP + websocket routes, store, reconciler, node drivers.
         .target(
             name: "DockerCloudServer",
             dependencies: [
                 "DockerCloudAPI",
+                "DockerEngineAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -61,6 +76,7 @@ let package = Package(
         ),
         .testTarget(name: "DockerCloudAPITests", dependencies: ["DockerCloudAPI"]),
         .testTarget(name: "DockerCloudKitTests", dependencies: ["DockerCloudKit"]),
+        .testTarget(name: "DockerEngineAPITests", dependencies: ["DockerEngineAPI"]),
         .testTarget(name: "DockerCloudCLITests", dependencies: ["DockerCloudCLI", "DockerCloudAPI"]),
         .testTarget(
             name: "DockerCloudServerTests",

@@ -4,7 +4,7 @@ import GRDB
 import HTTPTypes
 
 /// `/api/app/v1/[ns/]`: stacks, services, containers and triggers.
-extension Engine {
+extension ControlPlane {
     /// The asynchronous part of an operation, run after its transaction has committed.
     typealias Work = @Sendable () async -> Bool
 
@@ -66,7 +66,7 @@ extension Engine {
     /// Runs the work of an operation in the background and ends its action with the outcome.
     func spawn(_ action: Action, failure: String, _ work: @escaping Work) {
         Task {
-            let ok = await work()
+            let ok = await ControlPlane.$currentAction.withValue(action.uuid) { await work() }
             self.finishAction(action.uuid, success: ok, log: ok ? nil : failure + "\n")
         }
     }
@@ -222,32 +222,32 @@ extension Engine {
             let old = containers.sorted { (Links.number(of: $0.name) ?? 0) < (Links.number(of: $1.name) ?? 0) }
             try mark(old, "Terminating")
             let target = s.deployment_strategy == "EVERY_NODE" ? old.count : s.target_num_containers
-            let engine = self
+            let plane = self
             return {
                 // Replace each container by a new one with the same number, on the same node when it is still usable.
                 var ok = true
                 var replaced = 0
                 let batches: [[Container]] = sequential ? old.map { [$0] } : [old]
                 for batch in batches {
-                    await engine.destroy(batch.map(\.uuid))
-                    let fresh: [String] = (try? engine.write { tx -> [String] in
-                        let nodes = try engine.eligibleNodes(tx, service, ns)
+                    await plane.destroy(batch.map(\.uuid))
+                    let fresh: [String] = (try? plane.write { tx -> [String] in
+                        let nodes = try plane.eligibleNodes(tx, service, ns)
                         var ids: [String] = []
                         for c in batch where replaced < target {
-                            let node = try nodes.first { $0.resource_uri == c.node } ?? engine.chooseNode(tx, service, nodes)
+                            let node = try nodes.first { $0.resource_uri == c.node } ?? plane.chooseNode(tx, service, nodes)
                             guard let node else { ok = false; continue }
-                            ids.append(try engine.makeContainer(tx, try tx.get(Service.self, uuid) ?? service, ns, node: node, number: Links.number(of: c.name)).uuid)
+                            ids.append(try plane.makeContainer(tx, try tx.get(Service.self, uuid) ?? service, ns, node: node, number: Links.number(of: c.name)).uuid)
                             replaced += 1
                         }
                         return ids
                     }) ?? []
-                    ok = await engine.launch(fresh, sequential: sequential) && ok
+                    ok = await plane.launch(fresh, sequential: sequential) && ok
                 }
                 if replaced < target {
-                    let extra: [String] = (try? engine.write { tx in try engine.createContainers(tx, try tx.get(Service.self, uuid) ?? service, ns, count: target - replaced).map(\.uuid) }) ?? []
-                    ok = await engine.launch(extra, sequential: sequential) && ok
+                    let extra: [String] = (try? plane.write { tx in try plane.createContainers(tx, try tx.get(Service.self, uuid) ?? service, ns, count: target - replaced).map(\.uuid) }) ?? []
+                    ok = await plane.launch(extra, sequential: sequential) && ok
                 }
-                engine.settleService(uuid)
+                plane.settleService(uuid)
                 return ok
             }
         case "terminate":
@@ -431,7 +431,7 @@ extension Engine {
         let (stack, action, work) = try write { tx -> (Stack, Action, [Work]) in
             let ns = caller.namespace
             var st = try fetch(Stack.self, tx, uuid, caller)
-            guard !Engine.transitionalStackStates.contains(st.state), st.state != "Terminated" else { throw APIError.state("stack", st.state, "update") }
+            guard !ControlPlane.transitionalStackStates.contains(st.state), st.state != "Terminated" else { throw APIError.state("stack", st.state, "update") }
             if let name = try body.string("name"), name != st.name { throw APIError.badRequest("name: a stack cannot be renamed", field: "name") }
             if let nick = try body.string("nickname") { st.nickname = nick; try tx.put(st, namespace: ns, event: "update", resourceURI: st.resource_uri) }
             var works: [Work] = []

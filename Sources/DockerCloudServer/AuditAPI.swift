@@ -4,7 +4,7 @@ import GRDB
 import HTTPTypes
 
 /// `/api/audit/v1/action/`: the record of every API call that changed something.
-extension Engine {
+extension ControlPlane {
     func routeActions(_ req: APIRequest, _ caller: Caller) async throws -> APIResponse {
         let s = req.segments
         let m = req.method

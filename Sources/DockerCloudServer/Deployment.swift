@@ -34,45 +34,52 @@ final class RuntimeState: Sendable {
 
 /// Where a simulated or real container's output and exit go.
 struct ContainerMonitor: ContainerIO {
-    let engine: Engine
+    let plane: ControlPlane
     let uuid: String
     let service: String?
     let source: String
     let run: Int
 
-    func output(stream: String, text: String) {
-        guard engine.runtime.isCurrent(uuid, run) else { return }
-        var lines: [String] = []
-        var current = ""
-        for ch in text {
-            current.append(ch)
-            if ch == "\n" { lines.append(current); current = "" }
+    /// Stores the lines in one transaction (each with its engine's time), then publishes them.
+    func output(_ lines: [OutputLine]) {
+        guard plane.runtime.isCurrent(uuid, run), !lines.isEmpty else { return }
+        var pieces: [(OutputLine, String)] = []
+        for line in lines {
+            var current = ""
+            for ch in line.text {
+                current.append(ch)
+                if ch == "\n" { pieces.append((line, current)); current = "" }
+            }
+            if !current.isEmpty { pieces.append((line, current)) }
         }
-        if !current.isEmpty { lines.append(current) }
-        let now = Date()
         let seqs: [Int64]
         do {
-            seqs = try engine.store.db.write { db in
+            seqs = try plane.store.db.write { db in
                 let tx = Tx(db)
-                return try lines.map { try tx.appendLog(owner: uuid, source: source, stream: stream, line: $0, at: now) }
+                return try pieces.map { try tx.appendLog(owner: uuid, source: source, stream: $0.0.stream, line: $0.1, at: $0.0.date) }
             }
         } catch {
-            engine.logger.error("could not store log line of \(uuid): \(error)")
+            plane.logger.error("could not store log line of \(uuid): \(error)")
             return
         }
         let owners = [uuid] + (service.map { [$0] } ?? [])
-        for (seq, line) in zip(seqs, lines) {
-            engine.liveLogs.publish(LiveLog(seq: seq, owners: owners, message: LogMessage(source: source, log: line, streamType: stream, timestamp: Int(now.timeIntervalSince1970))))
+        for (seq, (line, text)) in zip(seqs, pieces) {
+            plane.liveLogs.publish(LiveLog(seq: seq, owners: owners, message: LogMessage(source: source, log: text, streamType: line.stream, timestamp: Int(line.date.timeIntervalSince1970))))
         }
     }
 
-    func exited(code: Int) {
-        let engine = self.engine, uuid = self.uuid, run = self.run
-        Task { await engine.containerExited(uuid, code: code, run: run) }
+    func exited(code: Int, reason: String?) {
+        let plane = self.plane, uuid = self.uuid, run = self.run
+        Task { await plane.containerExited(uuid, code: code, reason: reason, run: run) }
+    }
+
+    func startedElsewhere() {
+        let plane = self.plane, uuid = self.uuid, run = self.run
+        Task { await plane.containerStartedElsewhere(uuid, run: run) }
     }
 }
 
-extension Engine {
+extension ControlPlane {
     static let transitionalServiceStates: Set<String> = ["Starting", "Stopping", "Scaling", "Redeploying", "Terminating"]
     static let transitionalStackStates: Set<String> = ["Starting", "Stopping", "Redeploying", "Terminating"]
 
@@ -91,7 +98,7 @@ extension Engine {
         s.stopped_num_containers = live.filter { $0.state == "Stopped" }.count
         s.link_variables = Links.serviceVariables(s, containers: live, publicURL: publicURL)
         s.calculated_envvars = Links.calculatedEnv(s, containers: live, tx: tx, publicURL: publicURL)
-        if s.state != "Terminated", settle || !Engine.transitionalServiceStates.contains(s.state) {
+        if s.state != "Terminated", settle || !ControlPlane.transitionalServiceStates.contains(s.state) {
             let derived: String
             if live.isEmpty { derived = s.deployed_datetime == nil ? "Not running" : "Stopped" }
             else if s.running_num_containers == live.count { derived = "Running" }
@@ -113,12 +120,12 @@ extension Engine {
         let live = services.filter { $0.state != "Terminated" }
         if st.state != "Terminated" { st.services = live.map(\.resource_uri) }
         st.synchronized = live.allSatisfy(\.synchronized)
-        if st.state != "Terminated", settle || !Engine.transitionalStackStates.contains(st.state) {
+        if st.state != "Terminated", settle || !ControlPlane.transitionalStackStates.contains(st.state) {
             let states = live.map(\.state)
             if states.isEmpty || states.allSatisfy({ $0 == "Not running" }) { st.state = st.deployed_datetime == nil ? "Not Running" : "Stopped" }
             else if states.allSatisfy({ $0 == "Running" }) { st.state = "Running" }
             else if states.contains(where: { $0 == "Running" || $0 == "Partly running" }) { st.state = "Partly running" }
-            else if states.contains(where: { Engine.transitionalServiceStates.contains($0) }) { st.state = before.state }
+            else if states.contains(where: { ControlPlane.transitionalServiceStates.contains($0) }) { st.state = before.state }
             else { st.state = "Stopped" }
         }
         if st != before {
@@ -318,30 +325,48 @@ extension Engine {
         }
     }
 
-    /// Starts one container through the driver and records the outcome.
+    /// Starts one container through the driver and records the outcome: the image first (its
+    /// pull reported in the action's log), then the container, with the address and host ports
+    /// the engine gave it.
     func launch(_ uuid: String) async -> Bool {
         let prepared: (ContainerSpec, String?, String)? = try? read { tx in
-            guard let c = try tx.get(Container.self, uuid), c.state == "Starting",
+            guard let c = try tx.get(Container.self, uuid), c.state == "Starting", let ns = try tx.namespace(of: Container.self, uuid),
                   let nodeURI = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(nodeURI)) else { return nil }
-            return (containerSpec(c, node), c.service.map(ResourceURI.lastSegment), c.name)
+            return (try containerSpec(tx, c, node, ns), c.service.map(ResourceURI.lastSegment), c.name)
         }
         guard let (spec, service, name) = prepared else { return false }
         let run = runtime.nextRun(uuid)
         do {
-            try await driver.startContainer(spec, io: ContainerMonitor(engine: self, uuid: uuid, service: service, source: name, run: run))
-            try write { tx in
-                guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid), c.state == "Starting" else { return }
+            let action = ControlPlane.currentAction
+            try await driver.prepareImage(spec) { [self] line in
+                guard let action else { return }
+                try? write { tx in try actionLog(tx, action, line) }
+            }
+            let started = try await driver.startContainer(spec, io: ContainerMonitor(plane: self, uuid: uuid, service: service, source: name, run: run))
+            // A stop or terminate that came while the engine was starting it wins: the engine
+            // must end in the state the newer operation asked for.
+            let superseded: String? = try write { tx in
+                guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return "Terminated" }
+                guard c.state == "Starting", runtime.isCurrent(uuid, run) else { return runtime.isCurrent(uuid, run) ? c.state : nil }
                 c.state = "Running"
                 c.started_datetime = APIDate.rfc1123(Date())
                 c.exit_code = nil
                 c.exit_code_msg = nil
+                apply(started, to: &c)
                 try putContainer(tx, c, ns)
                 if let service { try refreshService(tx, service) }
+                return nil
             }
-            return true
+            switch superseded {
+            case "Stopping", "Stopped": try? await driver.stopContainer(uuid, node: spec.node)
+            case "Terminating", "Terminated": try? await driver.removeContainer(uuid, node: spec.node)
+            default: break
+            }
+            return superseded == nil
         } catch {
             try? write { tx in
-                guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return }
+                guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid),
+                      c.state == "Starting", runtime.isCurrent(uuid, run) else { return }
                 c.state = "Stopped"
                 c.exit_code = 128
                 c.exit_code_msg = "Could not start: \(error)"
@@ -353,17 +378,55 @@ extension Engine {
         }
     }
 
-    func containerSpec(_ c: Container, _ node: Node) -> ContainerSpec {
-        ContainerSpec(uuid: c.uuid, name: c.name, hostname: c.hostname, image: c.image_name, runCommand: c.run_command,
-                      entrypoint: c.entrypoint, environment: c.container_envvars, workingDir: c.working_dir,
-                      user: c.user, tty: c.tty, node: nodeSpec(node))
+    /// What the engine says of a running container: its address when it has one, and the host
+    /// ports it bound for published ports that had none fixed.
+    func apply(_ started: StartedContainer, to c: inout Container) {
+        if let ip = started.ip, !ip.isEmpty { c.private_ip = ip }
+        c.container_ports = c.container_ports.map { p in
+            var p = p
+            if p.published, let bound = started.hostPorts["\(p.inner_port)/\(p.protocol_)"], bound != p.outer_port {
+                p.outer_port = bound
+                if let dns = c.public_dns { p.endpoint_uri = "\(p.uri_protocol ?? "tcp")://\(dns):\(bound)/" }
+            }
+            return p
+        }
+    }
+
+    func containerSpec(_ tx: Tx, _ c: Container, _ node: Node, _ ns: String) throws -> ContainerSpec {
+        var volumesFrom: [String] = []
+        if let s = c.service.map(ResourceURI.lastSegment), let service = try tx.get(Service.self, s) {
+            for b in service.bindings {
+                guard let from = b.volumes_from else { continue }
+                volumesFrom += try tx.children(Container.self, parent: ResourceURI.lastSegment(from)).filter { $0.state != "Terminated" }.map(\.uuid)
+            }
+        }
+        return ContainerSpec(
+            uuid: c.uuid, name: c.name, namespace: ns, serviceUUID: c.service.map(ResourceURI.lastSegment),
+            serviceName: c.name.split(separator: "-").dropLast().joined(separator: "-"),
+            hostname: c.hostname, domainname: c.domainname, image: c.image_name, runCommand: c.run_command,
+            entrypoint: c.entrypoint, environment: c.container_envvars, workingDir: c.working_dir, user: c.user,
+            tty: c.tty, stdinOpen: c.stdin_open, ports: c.container_ports, bindings: c.bindings, volumesFrom: volumesFrom,
+            cpuShares: c.cpu_shares, cpuset: c.cpuset, memory: c.memory, memorySwap: c.memory_swap,
+            privileged: c.privileged, capAdd: c.cap_add, capDrop: c.cap_drop, devices: c.devices, dns: c.dns,
+            dnsSearch: c.dns_search, extraHosts: c.extra_hosts, securityOpt: c.security_opt, labels: c.labels,
+            readOnly: c.read_only, pid: c.pid, net: c.net, macAddress: c.mac_address, cgroupParent: c.cgroup_parent,
+            node: nodeSpec(node))
     }
 
     func nodeSpec(_ node: Node) -> NodeSpec {
         let typeParts = node.node_type.split(separator: "/")
         return NodeSpec(uuid: node.uuid, name: node.external_fqdn,
                         provider: typeParts.count >= 2 ? String(typeParts[typeParts.count - 2]) : "local",
-                        nodeType: typeParts.last.map(String.init) ?? "")
+                        nodeType: typeParts.last.map(String.init) ?? "",
+                        host: nodeHosts.withLock { $0[node.uuid] })
+    }
+
+    /// The node a container is on, as the driver needs it.
+    func nodeSpec(ofContainer uuid: String) -> NodeSpec? {
+        try? read { tx in
+            guard let c = try tx.get(Container.self, uuid), let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { return nil }
+            return nodeSpec(node)
+        }
     }
 
     /// Stops containers that are marked Stopping, waiting for each to be Stopped.
@@ -371,7 +434,7 @@ extension Engine {
         await withTaskGroup(of: Void.self) { group in
             for u in uuids {
                 group.addTask {
-                    try? await self.driver.stopContainer(u)
+                    if let node = self.nodeSpec(ofContainer: u) { try? await self.driver.stopContainer(u, node: node) }
                     try? self.write { tx in
                         guard var c = try tx.get(Container.self, u), let ns = try tx.namespace(of: Container.self, u), c.state == "Stopping" else { return }
                         c.state = "Stopped"
@@ -390,7 +453,7 @@ extension Engine {
             for u in uuids {
                 group.addTask {
                     self.runtime.forget(u)
-                    try? await self.driver.removeContainer(u)
+                    if let node = self.nodeSpec(ofContainer: u) { try? await self.driver.removeContainer(u, node: node) }
                     try? self.write { tx in
                         guard var c = try tx.get(Container.self, u), let ns = try tx.namespace(of: Container.self, u) else { return }
                         c.state = "Terminated"
@@ -405,13 +468,13 @@ extension Engine {
 
     /// A container's main process ended. A stop or terminate in progress only records the code;
     /// a process that ended by itself is restarted or destroyed as its service says.
-    func containerExited(_ uuid: String, code: Int, run: Int) async {
+    func containerExited(_ uuid: String, code: Int, reason: String? = nil, run: Int) async {
         guard runtime.isCurrent(uuid, run) else { return }
         enum Next { case nothing, restart, destroy }
         let next: Next = (try? write { tx -> Next in
             guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return .nothing }
             c.exit_code = code
-            c.exit_code_msg = Links.exitMessage(code)
+            c.exit_code_msg = reason ?? Links.exitMessage(code)
             switch c.state {
             case "Running", "Starting":
                 c.stopped_datetime = APIDate.rfc1123(Date())
@@ -439,23 +502,27 @@ extension Engine {
         }
     }
 
-    /// Brings back what was running before a restart of the server: transitional states are
-    /// resolved and running containers are started again through the driver.
+    /// The engine started a stopped container without us: it is running again.
+    func containerStartedElsewhere(_ uuid: String, run: Int) async {
+        guard runtime.isCurrent(uuid, run) else { return }
+        try? write { tx in
+            guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid), c.state == "Stopped" else { return }
+            c.state = "Running"
+            c.started_datetime = APIDate.rfc1123(Date())
+            c.exit_code = nil
+            c.exit_code_msg = nil
+            try putContainer(tx, c, ns)
+            if let s = c.service { try refreshService(tx, ResourceURI.lastSegment(s)) }
+        }
+    }
+
+    /// Brings back what was running before a restart of the server. Each node's engine is asked
+    /// which of our containers it has (by their labels): running ones are adopted, stopped ones
+    /// restarted or left stopped by their autorestart, missing ones created again, and engine
+    /// containers we no longer know (or have terminated) removed. Interrupted operations fail.
     func recover() async {
-        let toStart: [String] = (try? write { tx -> [String] in
-            var restart: [String] = []
-            for var c in try tx.all(Container.self, where: "state NOT IN ('Terminated', 'Stopped')") {
-                let ns = try tx.namespace(of: Container.self, c.uuid) ?? ""
-                switch c.state {
-                case "Running", "Starting":
-                    c.state = "Starting"; restart.append(c.uuid)
-                case "Stopping":
-                    c.state = "Stopped"; c.stopped_datetime = APIDate.rfc1123(Date())
-                default:
-                    c.state = "Terminated"; c.destroyed_datetime = APIDate.rfc1123(Date())
-                }
-                try tx.put(c, namespace: ns)
-            }
+        struct Plan { var adopt: [String] = []; var start: [String] = []; var stop: [String] = []; var remove: [(String, NodeSpec)] = [] }
+        try? write { tx in
             for var a in try tx.all(Action.self, where: "state IN ('In progress', 'Pending', 'Canceling')") {
                 a.state = "Failed"; a.end_date = APIDate.rfc1123(Date()); a.can_be_canceled = false; a.can_be_retried = true
                 try tx.put(a, namespace: a.user)
@@ -465,10 +532,69 @@ extension Engine {
                 n.state = n.state == "Terminating" ? "Terminated" : "Deployed"
                 try tx.put(n, namespace: try tx.namespace(of: Node.self, n.uuid) ?? "")
             }
-            return restart
-        }) ?? []
+        }
+        let nodes: [Node] = (try? read { tx in try tx.all(Node.self, where: "state != 'Terminated'") }) ?? []
+        var found: [String: FoundContainer] = [:]
+        var reached: Set<String> = []
+        for node in nodes {
+            let spec = nodeSpec(node)
+            guard spec.host != nil, let list = try? await driver.inventory(spec) else { continue }
+            reached.insert(node.uuid)
+            for f in list { found[f.uuid] = f }
+        }
+        let plan: Plan = (try? write { tx -> Plan in
+            var plan = Plan()
+            var known: Set<String> = []
+            for var c in try tx.all(Container.self, where: "state != 'Terminated'") {
+                known.insert(c.uuid)
+                let ns = try tx.namespace(of: Container.self, c.uuid) ?? ""
+                let nodeUUID = c.node.map(ResourceURI.lastSegment) ?? ""
+                // An engine we cannot reach keeps its containers as they were; nothing is recreated twice.
+                guard reached.contains(nodeUUID) else { continue }
+                let onEngine = found[c.uuid]
+                switch c.state {
+                case "Running", "Starting":
+                    if let onEngine, onEngine.running {
+                        plan.adopt.append(c.uuid)
+                    } else if let onEngine, let code = onEngine.exitCode {
+                        // It ended while we were away: its autorestart decides.
+                        c.exit_code = code
+                        c.exit_code_msg = Links.exitMessage(code)
+                        let restart = c.autorestart == "ALWAYS" || (c.autorestart == "ON_FAILURE" && code != 0)
+                        c.state = restart ? "Starting" : "Stopped"
+                        if restart { plan.start.append(c.uuid) } else { c.stopped_datetime = APIDate.rfc1123(Date()) }
+                    } else {
+                        c.state = "Starting"
+                        plan.start.append(c.uuid)
+                    }
+                case "Stopping", "Stopped":
+                    if c.state == "Stopping" { c.state = "Stopped"; c.stopped_datetime = APIDate.rfc1123(Date()) }
+                    if onEngine?.running == true { plan.stop.append(c.uuid) }
+                default:
+                    c.state = "Terminated"; c.destroyed_datetime = APIDate.rfc1123(Date())
+                    if onEngine != nil, let node = try tx.get(Node.self, nodeUUID) { plan.remove.append((c.uuid, nodeSpec(node))) }
+                }
+                try putContainer(tx, c, ns)
+            }
+            for (uuid, _) in found where !known.contains(uuid) {
+                guard let c = try tx.get(Container.self, uuid), let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else {
+                    // Not ours at all any more (a container from a deleted database): the node it was found on removes it.
+                    for node in nodes where reached.contains(node.uuid) { plan.remove.append((uuid, nodeSpec(node))) }
+                    continue
+                }
+                plan.remove.append((uuid, nodeSpec(node)))
+            }
+            return plan
+        }) ?? Plan()
+        if !plan.remove.isEmpty { logger.notice("removing \(plan.remove.count) engine container(s) this server no longer runs") }
+        for (uuid, node) in plan.remove { try? await driver.removeContainer(uuid, node: node) }
+        for uuid in plan.stop { if let node = nodeSpec(ofContainer: uuid) { try? await driver.stopContainer(uuid, node: node) } }
+        await withTaskGroup(of: Void.self) { group in
+            for uuid in plan.adopt { group.addTask { await self.adopt(uuid) } }
+        }
+        if !plan.adopt.isEmpty { logger.notice("adopted \(plan.adopt.count) running container(s)") }
         // Services and stacks caught mid-operation settle from their containers once those run.
-        _ = await launch(toStart, sequential: false)
+        _ = await launch(plan.start, sequential: false)
         try? write { tx in
             for s in try tx.all(Service.self, where: "state != 'Terminated'") {
                 if s.state == "Terminating" {
@@ -482,6 +608,36 @@ extension Engine {
             for nc in try tx.all(NodeCluster.self, where: "state IN ('Deploying', 'Scaling', 'Terminating')") {
                 try refreshCluster(tx, nc.uuid, settle: true)
             }
+        }
+    }
+
+    /// Follows a container that kept running on its engine while the server was away; its log
+    /// continues from the last line stored.
+    private func adopt(_ uuid: String) async {
+        let prepared: (ContainerSpec, String?, String, Date?)? = try? read { tx in
+            guard let c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid),
+                  let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { return nil }
+            let last = try Int.fetchOne(tx.db, sql: "SELECT max(ts) FROM logs WHERE owner = ?", arguments: [uuid])
+            return (try containerSpec(tx, c, node, ns), c.service.map(ResourceURI.lastSegment), c.name, last.map { Date(timeIntervalSince1970: Double($0)) })
+        }
+        guard let (spec, service, name, since) = prepared else { return }
+        let run = runtime.nextRun(uuid)
+        do {
+            let started = try await driver.adoptContainer(spec, io: ContainerMonitor(plane: self, uuid: uuid, service: service, source: name, run: run), since: since)
+            try write { tx in
+                guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return }
+                if c.state == "Starting" { c.state = "Running" }
+                apply(started, to: &c)
+                try putContainer(tx, c, ns)
+            }
+        } catch {
+            logger.warning("could not adopt container \(uuid): \(error)")
+            try? write { tx in
+                guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return }
+                c.state = "Starting"
+                try putContainer(tx, c, ns)
+            }
+            _ = await launch(uuid)
         }
     }
 }

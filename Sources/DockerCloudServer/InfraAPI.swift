@@ -5,7 +5,7 @@ import HTTPTypes
 
 /// `/api/infra/v1/`: the catalogs (providers, regions, availability zones, node types) and the
 /// namespace's node clusters and nodes.
-extension Engine {
+extension ControlPlane {
     func routeInfra(_ req: APIRequest, _ caller: Caller) async throws -> APIResponse {
         let s = req.segments
         let m = req.method
@@ -242,6 +242,9 @@ extension Engine {
                         switch result {
                         case .success(let facts):
                             self.applyFacts(facts, to: &n)
+                            try tx.setNodeHost(id, facts.host)
+                            self.nodeHosts.withLock { $0[id] = facts.host }
+                            for limit in facts.limitations { self.logger.notice("node \(n.uuid) on \(facts.host): \(limit)") }
                             n.state = "Deployed"
                             n.deployed_datetime = APIDate.rfc1123(Date())
                         case .failure:

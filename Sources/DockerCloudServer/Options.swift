@@ -1,3 +1,4 @@
+import DockerEngineAPI
 import Foundation
 import Logging
 
@@ -11,6 +12,11 @@ public struct ServerOptions: Sendable {
     /// Users whose API key the server generated (and keeps in the data directory).
     public var generatedKeys: [String] = []
     public var nodes = 1
+    var nodesGiven = false
+    /// Docker engines to run containers on (`--engine`): each one a host for nodes. None: simulated.
+    public var engines: [EngineEndpoint] = []
+    /// Caps the Engine API version used with every engine (old engines, tests).
+    public var engineAPIVersion: APIVersion = .newest
     public var domain = "dockercloud.local"
     public var transitionDelay: Duration = .milliseconds(50)
     public var publicURLOverride: String?
@@ -47,6 +53,11 @@ public struct ServerOptions: Sendable {
           --nodes N              Deployed local nodes to give each namespace that has no node cluster
                                  yet (default 1)
           --driver simulated     Node driver: simulated (containers run in this process)
+          --engine URL           A Docker engine to run real containers on (repeatable; each engine a
+                                 node of every namespace): unix:///var/run/docker.sock or
+                                 tcp://HOST:2376. --nodes then defaults to the number of engines
+          --engine-cert-dir DIR  TLS files for the tcp engines that follow: DIR/ca.pem, cert.pem, key.pem
+          --engine-api-version V Use at most Engine API version V (e.g. 1.21) with every engine
           --delay MS             Duration of simulated transitions: node deploys, container starts
                                  (default 50)
           --domain DOMAIN        DNS domain of generated names (default dockercloud.local)
@@ -69,6 +80,7 @@ public struct ServerOptions: Sendable {
         var userSpecs: [(String, String?)] = []
         var orgSpecs: [(String, [String])] = []
         var i = 0
+        var certDir: String? = nil
         func value(_ flag: String) throws -> String {
             if let eq = args[i].firstIndex(of: "="), args[i].hasPrefix("--") { return String(args[i][args[i].index(after: eq)...]) }
             i += 1
@@ -119,6 +131,24 @@ public struct ServerOptions: Sendable {
                 let v = try value(flag)
                 guard let n = Int(v), (0...100).contains(n) else { throw UsageError(description: "--nodes: expected a number from 0 to 100, got '\(v)'") }
                 o.nodes = n
+                o.nodesGiven = true
+            case "--engine":
+                let v = try value(flag)
+                do { o.engines.append(try EngineEndpoint(parsing: v, certDirectory: certDir)) } catch {
+                    throw UsageError(description: "--engine: \(error)")
+                }
+            case "--engine-cert-dir":
+                let v = try value(flag)
+                for file in ["ca.pem", "cert.pem", "key.pem"] where !FileManager.default.isReadableFile(atPath: v + "/" + file) {
+                    throw UsageError(description: "--engine-cert-dir: cannot read \(v)/\(file)")
+                }
+                certDir = v
+            case "--engine-api-version":
+                let v = try value(flag)
+                guard let version = APIVersion(v), version >= .oldest else {
+                    throw UsageError(description: "--engine-api-version: expected a version from \(APIVersion.oldest) to \(APIVersion.newest), got '\(v)'")
+                }
+                o.engineAPIVersion = version
             case "--driver":
                 let v = try value(flag)
                 guard v == "simulated" else { throw UsageError(description: "--driver: '\(v)' is not available; drivers: simulated") }
@@ -137,6 +167,7 @@ public struct ServerOptions: Sendable {
             }
             i += 1
         }
+        if !o.engines.isEmpty && !o.nodesGiven { o.nodes = o.engines.count }
         if userSpecs.isEmpty { userSpecs = [("admin", nil)] }
         for (name, key) in userSpecs {
             if o.accounts.apiKeys[name] != nil { throw UsageError(description: "--user \(name) is given twice") }

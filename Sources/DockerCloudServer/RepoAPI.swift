@@ -5,7 +5,7 @@ import HTTPTypes
 
 /// `/api/repo/v1/`: registries and the external repositories a namespace has registered.
 /// Repository credentials are kept for pulling and never returned.
-extension Engine {
+extension ControlPlane {
     static let dockerHub = "registry-1.docker.io"
 
     func routeRepo(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
@@ -77,8 +77,8 @@ extension Engine {
     func registry(host: String, namespace: String) -> Registry {
         var r = Registry()
         r.host = host
-        r.name = host == Engine.dockerHub ? "Docker Hub" : host
-        r.is_docker_registry = host == Engine.dockerHub
+        r.name = host == ControlPlane.dockerHub ? "Docker Hub" : host
+        r.is_docker_registry = host == ControlPlane.dockerHub
         if let colon = host.lastIndex(of: ":"), let port = Int(host[host.index(after: colon)...]) {
             r.port = port
             r.is_ssl = port == 443
@@ -88,9 +88,9 @@ extension Engine {
     }
 
     func registries(_ tx: Tx, _ ns: String) throws -> [Registry] {
-        var hosts = [Engine.dockerHub]
+        var hosts = [ControlPlane.dockerHub]
         for r in try tx.all(Repository.self, where: "namespace = ?", [ns]) {
-            let h = Engine.registryHost(of: r.name)
+            let h = ControlPlane.registryHost(of: r.name)
             if !hosts.contains(h) { hosts.append(h) }
         }
         return hosts.map { registry(host: $0, namespace: ns) }
@@ -106,7 +106,7 @@ extension Engine {
             })
         return try tx.all(Repository.self, where: "namespace = ?", [ns]).map { r in
             var r = r
-            r.in_use = images.contains(r.name) || (Engine.registryHost(of: r.name) == Engine.dockerHub && images.contains("docker.io/" + r.name))
+            r.in_use = images.contains(r.name) || (ControlPlane.registryHost(of: r.name) == ControlPlane.dockerHub && images.contains("docker.io/" + r.name))
             return r
         }
     }
@@ -122,7 +122,7 @@ extension Engine {
         let body = try Body(req.body)
         try body.rejectUnknown(allowed: ["name", "username", "password"])
         guard let name = try body.string("name", required: true) else { throw APIError.badRequest("name is required", field: "name") }
-        guard Engine.validRepositoryName(name) else {
+        guard ControlPlane.validRepositoryName(name) else {
             throw APIError.badRequest("name: '\(name)' is not a repository name like registry.example.com/team/image (lowercase, no tag)", field: "name")
         }
         let username = try body.string("username")
@@ -130,7 +130,7 @@ extension Engine {
         let (repo, action) = try write { tx -> (Repository, Action) in
             var r = Repository()
             r.name = name
-            r.registry = registry(host: Engine.registryHost(of: name), namespace: caller.namespace).resource_uri
+            r.registry = registry(host: ControlPlane.registryHost(of: name), namespace: caller.namespace).resource_uri
             r.resource_uri = ResourceURI.object(.repository, namespace: caller.namespace, id: name)
             if try tx.get(Repository.self, r.resource_uri) != nil {
                 throw APIError.conflict("Repository '\(name)' is already registered in namespace '\(caller.namespace)'")

@@ -18,9 +18,9 @@ struct APIRequestContext: RequestContext {
     }
 }
 
-/// A running server: the engine behind a Hummingbird HTTP/websocket listener.
+/// A running server: the plane behind a Hummingbird HTTP/websocket listener.
 public final class DockerCloudServer: Sendable {
-    let engine: Engine
+    let plane: ControlPlane
     let options: ServerOptions
 
     public init(options: ServerOptions) throws {
@@ -35,36 +35,42 @@ public final class DockerCloudServer: Sendable {
                                                     attributes: [.posixPermissions: 0o700])
             store = try Store(path: options.dataDir + "/state.sqlite")
         }
-        var config = EngineConfig()
+        var config = ControlPlaneConfig()
         config.domain = options.domain
         config.publicURL = options.publicURL
-        engine = Engine(store: store, accounts: options.accounts, driver: SimulatedDriver(delay: options.transitionDelay),
-                        config: config, logger: logger)
+        let driver: any NodeDriver
+        if options.engines.isEmpty {
+            driver = SimulatedDriver(delay: options.transitionDelay)
+        } else {
+            driver = try EngineDriver(endpoints: options.engines, maxVersion: options.engineAPIVersion,
+                                      serverID: try store.serverID(), logger: logger)
+        }
+        plane = ControlPlane(store: store, accounts: options.accounts, driver: driver, config: config, logger: logger)
     }
 
     /// Serves until SIGINT/SIGTERM. `onListening` receives the bound port (useful with port 0).
     public func run(onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        await engine.recover()
-        try await engine.bootstrapNodes(count: options.nodes)
-        let engine = self.engine
+        await plane.recover()
+        try await plane.bootstrapNodes(count: options.nodes)
+        let plane = self.plane
         let responder = CallbackResponder<APIRequestContext> { request, context in
-            await DockerCloudServer.respond(engine, request, ip: context.remoteIP)
+            await DockerCloudServer.respond(plane, request, ip: context.remoteIP)
         }
         let app = Application(
             responder: responder,
             server: HTTPServerBuilder { responder in
-                StreamAwareHTTPChannel(responder: responder, engine: engine, maxFrameSize: 1 << 20,
+                StreamAwareHTTPChannel(responder: responder, plane: plane, maxFrameSize: 1 << 20,
                                        autoPing: .enabled(timePeriod: .seconds(20)))
             },
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "docker-cloud-server"),
             onServerRunning: { [options] channel in
                 let port = channel.localAddress?.port ?? options.port
                 if options.publicURLOverride == nil {
-                    engine.publicBase.withLock { $0 = "http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)" }
+                    plane.publicBase.withLock { $0 = "http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)" }
                 }
                 await onListening(port)
             },
-            logger: engine.logger
+            logger: plane.logger
         )
         try await app.runService()
     }
@@ -82,7 +88,7 @@ public final class DockerCloudServer: Sendable {
 
     static let maxBody = 8 << 20
 
-    static func respond(_ engine: Engine, _ request: Request, ip: String) async -> Response {
+    static func respond(_ plane: ControlPlane, _ request: Request, ip: String) async -> Response {
         var request = request
         let answer: APIResponse
         let path = request.uri.path
@@ -90,18 +96,18 @@ public final class DockerCloudServer: Sendable {
             let buffer = try await request.collectBody(upTo: maxBody)
             let body = Data(buffer: buffer)
             if let req = apiRequest(request.head, body: body, ip: ip) {
-                if Engine.isStreamPath(req) {
+                if ControlPlane.isStreamPath(req) {
                     // A stream endpoint reached without (or with a refused) websocket upgrade.
                     do {
-                        _ = try engine.streamTarget(req)
+                        _ = try plane.streamTarget(req)
                         answer = .error(.badRequest("\(path) is a websocket endpoint: connect with a websocket client (Upgrade: websocket)"))
                     } catch let e as APIError { answer = .error(e) }
                 } else {
-                    answer = await engine.handle(req)
+                    answer = await plane.handle(req)
                 }
             } else if path == "/auth" || path == "/auth/" {
-                if let user = engine.accounts.authenticate(request.headers[.authorization]) {
-                    answer = (try? APIResponse.json(["user": user, "namespaces": engine.accounts.namespaces(of: user).sorted().joined(separator: ",")])) ?? .error(.unauthorized)
+                if let user = plane.accounts.authenticate(request.headers[.authorization]) {
+                    answer = (try? APIResponse.json(["user": user, "namespaces": plane.accounts.namespaces(of: user).sorted().joined(separator: ",")])) ?? .error(.unauthorized)
                 } else {
                     answer = .error(.unauthorized)
                 }

@@ -80,6 +80,10 @@ final class Store: Sendable {
                 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 """)
         }
+        // Which of the driver's hosts (engines) backs each node: the driver's own key.
+        migrator.registerMigration("v2-node-hosts") { db in
+            try db.execute(sql: "CREATE TABLE node_hosts (node TEXT PRIMARY KEY, host TEXT NOT NULL)")
+        }
         try migrator.migrate(db)
     }
 
@@ -95,6 +99,17 @@ final class Store: Sendable {
 
     func read<T>(_ body: (Tx) throws -> T) throws -> T {
         try db.read { db in try body(Tx(db)) }
+    }
+
+    /// This server's identity, made at its first start: engine containers carry it in a label, so
+    /// that servers sharing an engine never adopt or remove each other's containers.
+    func serverID() throws -> String {
+        try db.write { db in
+            if let id = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'server_id'") { return id }
+            let id = UUID().uuidString.lowercased()
+            try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('server_id', ?)", arguments: [id])
+            return id
+        }
     }
 }
 
@@ -115,6 +130,14 @@ final class Tx {
         guard let data = try Data.fetchOne(db, sql: "SELECT body FROM objects WHERE kind = ? AND key = ?",
                                            arguments: [T.endpoint.rawValue, key]) else { return nil }
         return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    func setNodeHost(_ node: String, _ host: String) throws {
+        try db.execute(sql: "INSERT INTO node_hosts (node, host) VALUES (?, ?) ON CONFLICT(node) DO UPDATE SET host = excluded.host", arguments: [node, host])
+    }
+
+    func nodeHosts() throws -> [String: String] {
+        Dictionary(try Row.fetchAll(db, sql: "SELECT node, host FROM node_hosts").map { ($0[0] as String, $0[1] as String) }, uniquingKeysWith: { a, _ in a })
     }
 
     func namespace<T: StoredResource>(of type: T.Type, _ key: String) throws -> String? {

@@ -10,12 +10,12 @@ import NIOCore
 enum StreamTarget: Sendable {
     case events(namespace: String, type: String?, object: String?, parent: String?)
     case logs(owners: [String], source: LogSource, tail: Int?, follow: Bool)
-    case exec(container: ContainerSpec, command: String)
+    case exec(container: ContainerSpec, command: String, tty: Bool)
 
     enum LogSource: Sendable { case container(String), service(String), action(String) }
 }
 
-extension Engine {
+extension ControlPlane {
     /// Whether a request path is a stream endpoint (so that a plain HTTP request to it can be told so).
     static func isStreamPath(_ req: APIRequest) -> Bool {
         let s = req.segments
@@ -63,9 +63,11 @@ extension Engine {
                 let c = try fetch(Container.self, tx, s[1], caller)
                 guard c.state == "Running" else { throw APIError.state("container", c.state, "exec in") }
                 guard let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { throw APIError.state("container", "without node", "exec in") }
-                return containerSpec(c, node)
+                return try containerSpec(tx, c, node, caller.namespace)
             }
-            return .exec(container: spec, command: req.queryValue("command") ?? "sh")
+            // Docker Cloud's exec gave the command a terminal; `tty=false` (docker-cloud without a
+            // terminal on its side) asks for plain pipes.
+            return .exec(container: spec, command: req.queryValue("command") ?? "sh", tty: try flag("tty", default: true))
         default:
             throw APIError.notFound("No stream endpoint at \(req.rawPath)")
         }
@@ -87,8 +89,8 @@ extension Engine {
             }
         case .logs(let owners, let source, let tail, let follow):
             await serveLogs(owners: owners, source: source, tail: tail, follow: follow, inbound: inbound, outbound: outbound)
-        case .exec(let container, let command):
-            await serveExec(container: container, command: command, inbound: inbound, outbound: outbound)
+        case .exec(let container, let command, let tty):
+            await serveExec(container: container, command: command, tty: tty, inbound: inbound, outbound: outbound)
         }
     }
 
@@ -140,26 +142,34 @@ extension Engine {
         try? await outbound.close(.normalClosure, reason: nil)
     }
 
-    func serveExec(container: ContainerSpec, command: String, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        let (input, feed) = AsyncStream<String>.makeStream()
+    func serveExec(container: ContainerSpec, command: String, tty: Bool, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        let (input, feed) = AsyncStream<[UInt8]>.makeStream()
+        let (sizes, resize) = AsyncStream<(width: Int, height: Int)>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        struct Resize: Decodable { var type: String; var width: Int; var height: Int }
         let reader = Task {
             do {
                 for try await message in inbound.messages(maxSize: 1 << 20) {
                     switch message {
                     case .text(let t):
-                        if t.hasPrefix("{\"type\":\"resize\"") { continue }  // terminal size: nothing to resize here
-                        feed.yield(t)
-                    case .binary(let b): feed.yield(String(buffer: b))
+                        if t.hasPrefix("{\"type\":\"resize\"") {
+                            if let r = try? JSONDecoder().decode(Resize.self, from: Data(t.utf8)), (1...10_000).contains(r.width), (1...10_000).contains(r.height) {
+                                resize.yield((r.width, r.height))
+                            }
+                            continue
+                        }
+                        feed.yield(Array(t.utf8))
+                    case .binary(let b): feed.yield(Array(b.readableBytesView))
                     }
                 }
             } catch {}
             feed.finish()
+            resize.finish()
         }
         let code: Int
         do {
-            code = try await driver.exec(container, command: command, io: ExecIO(input: input, output: { stream, text in
+            code = try await driver.exec(container, command: command, io: ExecIO(tty: tty, input: input, resize: sizes, output: { stream, bytes in
                 struct Frame: Encodable { var type = "output"; var streamType: String; var output: String }
-                if let data = try? Tx.encoder.encode(Frame(streamType: stream, output: text)) {
+                if let data = try? Tx.encoder.encode(Frame(streamType: stream, output: String(decoding: bytes, as: UTF8.self))) {
                     try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
                 }
             }))
@@ -175,6 +185,7 @@ extension Engine {
         try? await Task.sleep(for: .milliseconds(250))
         reader.cancel()
         feed.finish()
+        resize.finish()
         // The exit status travels in the close reason, where clients that do not know it ignore it.
         try? await outbound.close(.normalClosure, reason: "exit code \(code)")
     }

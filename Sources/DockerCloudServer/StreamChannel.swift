@@ -32,13 +32,13 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     struct StreamContext: WebSocketContext { let logger: Logger }
 
     let responder: HTTPChannelHandler.Responder
-    let engine: Engine
+    let plane: ControlPlane
     let maxFrameSize: Int
     let autoPing: AutoPingSetup
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            let engine = self.engine
+            let plane = self.plane
             let accepted = NIOLockedValueBox<StreamTarget?>(nil)
             let refusal = NIOLockedValueBox<APIResponse?>(nil)
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
@@ -46,12 +46,12 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 shouldUpgrade: { channel, head in
                     let request = try? HTTPRequest(head, secure: false, splitCookie: false)
                     guard let request, let api = DockerCloudServer.apiRequest(request, body: Data(), ip: channel.remoteAddress?.ipAddress ?? ""),
-                          Engine.isStreamPath(api) else {
+                          ControlPlane.isStreamPath(api) else {
                         refusal.withLockedValue { $0 = .error(.notFound("No stream endpoint at \(head.uri)")) }
                         return channel.eventLoop.makeSucceededFuture(nil)
                     }
                     do {
-                        let target = try engine.streamTarget(api)
+                        let target = try plane.streamTarget(api)
                         accepted.withLockedValue { $0 = target }
                         return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
                     } catch {
@@ -108,14 +108,14 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                     ])
                 }
             case .websocket(let ws, let target):
-                let engine = self.engine
+                let plane = self.plane
                 _ = try await WebSocketHandler.handle(
                     type: .server,
                     configuration: .init(extensions: [], autoPing: autoPing, validateUTF8: false, maxFrameSize: maxFrameSize),
                     asyncChannel: ws,
                     context: StreamContext(logger: logger)
                 ) { inbound, outbound, _ in
-                    await engine.serveStream(target, inbound: inbound, outbound: outbound)
+                    await plane.serveStream(target, inbound: inbound, outbound: outbound)
                 }
             }
         } catch {

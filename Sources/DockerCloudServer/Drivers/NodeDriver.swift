@@ -7,6 +7,9 @@ struct NodeSpec: Sendable {
     var name: String
     var provider: String
     var nodeType: String
+    /// Which of the driver's hosts backs the node (the driver's own key, given back to it on every
+    /// call); nil until the node was deployed.
+    var host: String?
 }
 
 /// What a node driver learns when it deploys, checks or upgrades a node.
@@ -18,13 +21,22 @@ struct NodeFacts: Sendable {
     var execDriver: String
     var graphDriver: String
     var publicIP: String
+    /// The host the driver put the node on (see `NodeSpec.host`).
+    var host: String
+    /// What the node's engine cannot do at the API version it is used at (for the operator's log).
+    var limitations: [String] = []
 }
 
-/// What a node driver needs to run a container.
+/// What a node driver needs to run a container: every setting of the Docker Cloud API that the
+/// container carries, as the control plane resolved it.
 struct ContainerSpec: Sendable {
     var uuid: String
     var name: String
+    var namespace: String
+    var serviceUUID: String?
+    var serviceName: String?
     var hostname: String
+    var domainname: String
     var image: String
     var runCommand: String
     var entrypoint: String
@@ -32,37 +44,96 @@ struct ContainerSpec: Sendable {
     var workingDir: String
     var user: String
     var tty: Bool
+    var stdinOpen: Bool
+    var ports: [ContainerPort]
+    var bindings: [ContainerBinding]
+    /// Our uuids of the containers whose volumes this one mounts.
+    var volumesFrom: [String]
+    var cpuShares: Int?
+    var cpuset: String
+    var memory: Int?
+    var memorySwap: Int?
+    var privileged: Bool
+    var capAdd: [String]
+    var capDrop: [String]
+    var devices: [String]
+    var dns: [String]
+    var dnsSearch: [String]
+    var extraHosts: [String]
+    var securityOpt: [String]
+    var labels: [String: String]
+    var readOnly: Bool
+    var pid: String
+    var net: String
+    var macAddress: String
+    var cgroupParent: String
     var node: NodeSpec
 }
 
+/// What the driver reports once a container runs.
+struct StartedContainer: Sendable {
+    /// The engine's id for it (the simulated driver makes one up).
+    var engineID: String
+    var ip: String?
+    /// Published ports as bound: "80/tcp" → host port.
+    var hostPorts: [String: Int] = [:]
+}
+
+/// One line of a container's output, with the time its engine recorded it.
+struct OutputLine: Sendable {
+    var stream: String
+    var text: String
+    var date: Date
+}
+
 /// Where a running container reports to. `exited` is called once per start, when the main process
-/// ends for any reason (its command finished, or it was stopped).
+/// ends for any reason (its command finished, it was stopped, killed, or removed behind our back).
 protocol ContainerIO: Sendable {
-    func output(stream: String, text: String)
-    func exited(code: Int)
+    func output(_ lines: [OutputLine])
+    func exited(code: Int, reason: String?)
+    /// The engine started the container again without us (someone ran `docker start`).
+    func startedElsewhere()
 }
 
-/// One `exec` session: input frames from the client, output frames to it.
+/// A container of ours found on a node's engine (by its labels), for adoption after a restart.
+struct FoundContainer: Sendable {
+    var uuid: String
+    var engineID: String
+    var running: Bool
+    var exitCode: Int?
+}
+
+/// One `exec` session: input from the client, terminal sizes, output to it.
 struct ExecIO: Sendable {
-    var input: AsyncStream<String>
-    var output: @Sendable (_ stream: String, _ text: String) async -> Void
+    var tty: Bool
+    var input: AsyncStream<[UInt8]>
+    var resize: AsyncStream<(width: Int, height: Int)>
+    var output: @Sendable (_ stream: String, _ bytes: [UInt8]) async -> Void
 }
 
-/// The boundary between the control plane and whatever runs containers. The simulated driver
-/// keeps everything in this process; the Docker Engine driver (a later issue) talks to dockerd.
+/// The boundary between the control plane and whatever runs containers: one handle per node
+/// inside the driver (endpoint, TLS, API version), keyed by `NodeSpec.host`. Every call is bounded
+/// in time. The simulated driver keeps everything in this process; the engine driver talks to dockerd.
 protocol NodeDriver: Sendable {
     var name: String { get }
     func deployNode(_ node: NodeSpec) async throws -> NodeFacts
     func terminateNode(_ node: NodeSpec) async throws
-    /// Whether the node's engine answers.
+    /// Whether the node's engine answers (within a few seconds).
     func checkNode(_ node: NodeSpec) async -> Bool
     func upgradeNode(_ node: NodeSpec) async throws -> NodeFacts
-    /// Creates and starts the container; returns once it runs.
-    func startContainer(_ spec: ContainerSpec, io: any ContainerIO) async throws
+    /// Makes the image available on the node (pulls it when missing), reporting progress lines.
+    func prepareImage(_ spec: ContainerSpec, progress: @escaping @Sendable (String) -> Void) async throws
+    /// Creates (or reuses) and starts the container; returns once it runs.
+    func startContainer(_ spec: ContainerSpec, io: any ContainerIO) async throws -> StartedContainer
+    /// Takes over a container that runs on the engine already (after a restart of the server):
+    /// its exit is reported to `io`, its output from `since` on.
+    func adoptContainer(_ spec: ContainerSpec, io: any ContainerIO, since: Date?) async throws -> StartedContainer
     /// Stops the container's main process; its `exited` follows.
-    func stopContainer(_ uuid: String) async throws
-    /// Removes the container (stopping it first if needed).
-    func removeContainer(_ uuid: String) async throws
+    func stopContainer(_ uuid: String, node: NodeSpec) async throws
+    /// Removes the container (stopping it first if needed). Gone already is not an error.
+    func removeContainer(_ uuid: String, node: NodeSpec) async throws
+    /// Our containers that exist on the node's engine.
+    func inventory(_ node: NodeSpec) async throws -> [FoundContainer]
     /// Runs `command` inside the running container; returns its exit code.
     func exec(_ container: ContainerSpec, command: String, io: ExecIO) async throws -> Int
 }

@@ -35,7 +35,7 @@ final class SimulatedDriver: NodeDriver {
                     for key in ready.keys { table.removeValue(forKey: key) }
                     return ready.map { ($0.key, $0.value.io) }
                 }
-                for (_, io) in due { io.exited(code: 0) }
+                for (_, io) in due { io.exited(code: 0, reason: nil) }
                 let next = lot.table.withLock { $0.values.compactMap(\.deadline).min() }
                 if let next {
                     // Sleep until the next deadline, at most 100 ms so a new, earlier one is not missed by much.
@@ -59,7 +59,7 @@ final class SimulatedDriver: NodeDriver {
     }
 
     private func facts(ip: String) -> NodeFacts {
-        NodeFacts(cpu: 0, memory: 0, disk: 0, dockerVersion: "1.13.1", execDriver: "native-0.2", graphDriver: "overlay2", publicIP: ip)
+        NodeFacts(cpu: 0, memory: 0, disk: 0, dockerVersion: "1.13.1", execDriver: "native-0.2", graphDriver: "overlay2", publicIP: ip, host: "simulated")
     }
 
     func terminateNode(_ node: NodeSpec) async throws {
@@ -74,41 +74,53 @@ final class SimulatedDriver: NodeDriver {
         return facts(ip: "")
     }
 
-    func startContainer(_ spec: ContainerSpec, io: any ContainerIO) async throws {
+    /// Images need no pulling here.
+    func prepareImage(_ spec: ContainerSpec, progress: @escaping @Sendable (String) -> Void) async throws {}
+
+    func startContainer(_ spec: ContainerSpec, io: any ContainerIO) async throws -> StartedContainer {
         try await Task.sleep(for: delay)
+        let started = StartedContainer(engineID: "sim-" + spec.uuid, ip: nil)
         let command = [spec.entrypoint, spec.runCommand].filter { !$0.isEmpty }.joined(separator: " ")
         if command.isEmpty {
             // No command: the image's own long-running process.
-            io.output(stream: "stdout", text: "\(spec.image) is running in \(spec.hostname)\n")
+            io.output([OutputLine(stream: "stdout", text: "\(spec.image) is running in \(spec.hostname)\n", date: Date())])
             park(spec.uuid, for: nil, io: io)
-            return
+            return started
         }
         let shell = SimulatedShell(environment: spec.environment, hostname: spec.hostname, workingDir: spec.workingDir, user: spec.user)
         let uuid = spec.uuid
         let task = Task { [self] in
-            let outcome = await shell.runParkable(command) { stream, text in io.output(stream: stream, text: text) }
+            let outcome = await shell.runParkable(command) { stream, text in io.output([OutputLine(stream: stream, text: text, date: Date())]) }
             _ = active.withLock { $0.removeValue(forKey: uuid) }
             switch outcome {
-            case .exited(let code): io.exited(code: code)
-            case .parked(let wait): if !Task.isCancelled { park(uuid, for: wait, io: io) } else { io.exited(code: 143) }
+            case .exited(let code): io.exited(code: code, reason: nil)
+            case .parked(let wait): if !Task.isCancelled { park(uuid, for: wait, io: io) } else { io.exited(code: 143, reason: nil) }
             }
         }
         active.withLock { $0[uuid] = task }
+        return started
     }
+
+    /// Nothing simulated outlives the process, so there is never anything to adopt.
+    func adoptContainer(_ spec: ContainerSpec, io: any ContainerIO, since: Date?) async throws -> StartedContainer {
+        throw DriverError(description: "simulated containers do not survive a restart")
+    }
+
+    func inventory(_ node: NodeSpec) async throws -> [FoundContainer] { [] }
 
     private func park(_ uuid: String, for wait: Duration?, io: any ContainerIO) {
         lot.table.withLock { $0[uuid] = Parked(deadline: wait.map { ContinuousClock.now + $0 }, io: io) }
         wake.yield()
     }
 
-    func stopContainer(_ uuid: String) async throws {
+    func stopContainer(_ uuid: String, node: NodeSpec) async throws {
         active.withLock { $0.removeValue(forKey: uuid) }?.cancel()
-        if let idle = lot.table.withLock({ $0.removeValue(forKey: uuid) }) { idle.io.exited(code: 143) }
+        if let idle = lot.table.withLock({ $0.removeValue(forKey: uuid) }) { idle.io.exited(code: 143, reason: nil) }
         try await Task.sleep(for: delay)
     }
 
-    func removeContainer(_ uuid: String) async throws {
-        try await stopContainer(uuid)
+    func removeContainer(_ uuid: String, node: NodeSpec) async throws {
+        try await stopContainer(uuid, node: node)
     }
 
     func isRunning(_ uuid: String) -> Bool {
@@ -119,10 +131,19 @@ final class SimulatedDriver: NodeDriver {
         guard isRunning(container.uuid) else { throw DriverError(description: "container is not running") }
         let shell = SimulatedShell(environment: container.environment, hostname: container.hostname,
                                    workingDir: container.workingDir, user: container.user)
+        let output = io.output
+        let emit: SimulatedShell.Emit = { stream, text in await output(stream, Array(text.utf8)) }
         let trimmed = command.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty || ["sh", "bash", "/bin/sh", "/bin/bash", "ash"].contains(trimmed) {
-            return await shell.interactive(input: io.input, output: io.output)
+            let text = AsyncStream<String> { continuation in
+                let pump = Task {
+                    for await bytes in io.input { continuation.yield(String(decoding: bytes, as: UTF8.self)) }
+                    continuation.finish()
+                }
+                continuation.onTermination = { _ in pump.cancel() }
+            }
+            return await shell.interactive(input: text, output: emit)
         }
-        return await shell.run(command, emit: io.output)
+        return await shell.run(command, emit: emit)
     }
 }

@@ -9,27 +9,33 @@ import Synchronization
 /// the node driver and the live streams. Handlers for each API subsystem live in extensions
 /// (AppAPI, InfraAPI, RepoAPI, AuditAPI, StreamAPI); the reconciliation of desired state into
 /// containers and nodes is in Deployment.swift.
-public final class Engine: Sendable {
+public final class ControlPlane: Sendable {
     let store: Store
     let accounts: Accounts
     let driver: any NodeDriver
-    let config: EngineConfig
+    let config: ControlPlaneConfig
     let events = Broadcast<NamespacedEvent>()
     let liveLogs = Broadcast<LiveLog>()
     let runtime = RuntimeState()
+    /// Node → the driver host backing it (kept in the store's node_hosts; read on every driver call).
+    let nodeHosts: Mutex<[String: String]>
     /// The base URL clients reach us at; known for sure only once the listener is bound.
     let publicBase: Mutex<String>
     var publicURL: String { publicBase.withLock { $0 } }
     let logger: Logger
 
-    init(store: Store, accounts: Accounts, driver: any NodeDriver, config: EngineConfig, logger: Logger) {
+    init(store: Store, accounts: Accounts, driver: any NodeDriver, config: ControlPlaneConfig, logger: Logger) {
         self.store = store
         self.accounts = accounts
         self.driver = driver
         self.config = config
         self.logger = logger
         self.publicBase = Mutex(config.publicURL)
+        self.nodeHosts = Mutex((try? store.read { try $0.nodeHosts() }) ?? [:])
     }
+
+    /// The action a piece of work belongs to, so that what it reports (image pulls) lands in that action's log.
+    @TaskLocal static var currentAction: String?
 
     /// Runs a write transaction and publishes the events it recorded once it has committed.
     @discardableResult
@@ -180,7 +186,7 @@ public final class Engine: Sendable {
         conditions.append("namespace IN (\(namespaces.map { _ in "?" }.joined(separator: ",")))")
         args += StatementArguments(namespaces)
         if let extra { conditions.append(extra.0); args += extra.1 }
-        let allFilters = Engine.commonFilters.merging(filters) { _, new in new }
+        let allFilters = ControlPlane.commonFilters.merging(filters) { _, new in new }
         for (key, value) in req.query where !["limit", "offset", "format", "_"].contains(key) {
             guard let filter = allFilters[key] else {
                 throw APIError.badRequest("'\(key)' is not a filter of \(T.endpoint.rawValue) lists; filters: \(allFilters.keys.sorted().joined(separator: ", "))", field: key)
@@ -274,8 +280,8 @@ public final class Engine: Sendable {
 
 func newUUID() -> String { UUID().uuidString.lowercased() }
 
-/// Settings of the engine that come from the operator's command line.
-struct EngineConfig: Sendable {
+/// Settings of the plane that come from the operator's command line.
+struct ControlPlaneConfig: Sendable {
     /// DNS domain of generated names: `<service>.<ns>.svc.<domain>`.
     var domain = "dockercloud.local"
     /// The REST base clients reach us at, for link variables and API URLs in containers.

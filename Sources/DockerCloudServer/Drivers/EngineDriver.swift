@@ -1,0 +1,361 @@
+import DockerCloudAPI
+import DockerEngineAPI
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// Nodes that are Docker engines. Each `--engine` is a host; nodes are put on hosts round-robin
+/// and remember theirs (`NodeSpec.host`). Containers carry labels that tie them to ours (see
+/// `EngineLabels`); their state follows each host's event stream, their output the engine's log
+/// (with the engine's timestamps).
+final class EngineDriver: NodeDriver {
+    let name = "engine"
+
+    struct Host: Sendable {
+        let key: String
+        let client: EngineClient
+    }
+
+    /// What we watch of one container of ours while it runs.
+    private struct Tracked {
+        var host: String
+        var engineID: String
+        var io: any ContainerIO
+        var tty: Bool
+        var logs: Task<Void, Never>?
+        /// Set once the exit of the current start was reported, so that a `die` event and an
+        /// inspect that both saw it report it once.
+        var exitReported = false
+        var oomKilled = false
+    }
+
+    let hosts: [Host]
+    let serverID: String
+    let logger: Logger
+    /// Seconds a stop waits for the main process before the engine kills it.
+    let stopGrace = 10
+    private let nextHost = Atomic<Int>(0)
+    private let tracked = Mutex<[String: Tracked]>([:])
+    private let watchers = Mutex<[String: Task<Void, Never>]>([:])
+
+    init(endpoints: [EngineEndpoint], maxVersion: APIVersion, serverID: String, logger: Logger) throws {
+        hosts = try endpoints.map { e in
+            Host(key: e.description, client: try EngineClient(endpoint: e, maxVersion: maxVersion,
+                                                              connectTimeout: .seconds(5), requestTimeout: .seconds(30)))
+        }
+        self.serverID = serverID
+        self.logger = logger
+    }
+
+    deinit {
+        for task in watchers.withLock({ Array($0.values) }) { task.cancel() }
+    }
+
+    private func host(_ node: NodeSpec) throws -> Host {
+        if let key = node.host, let h = hosts.first(where: { $0.key == key }) { return h }
+        if let key = node.host { throw DriverError(description: "node \(node.uuid) is on \(key), which this server was not started with (--engine)") }
+        throw DriverError(description: "node \(node.uuid) has not been deployed to an engine")
+    }
+
+    // MARK: - Nodes
+
+    func deployNode(_ node: NodeSpec) async throws -> NodeFacts {
+        let h: Host
+        if node.host != nil { h = try host(node) } else {
+            let n = nextHost.wrappingAdd(1, ordering: .relaxed).oldValue
+            h = hosts[n % hosts.count]
+        }
+        return try await facts(h)
+    }
+
+    func upgradeNode(_ node: NodeSpec) async throws -> NodeFacts {
+        try await facts(try host(node))
+    }
+
+    private func facts(_ h: Host) async throws -> NodeFacts {
+        try await h.client.negotiate()
+        let info = try await h.client.info()
+        watch(h)
+        var ip = "127.0.0.1"
+        if case .tcp(let address, _) = h.client.endpoint.address { ip = address }
+        var limits = h.client.missingFeatures.map { "\($0.rawValue) (needs API \($0.since))" }
+        if !limits.isEmpty { limits.insert("Engine API \(h.client.version)", at: 0) }
+        return NodeFacts(cpu: info.NCPU ?? 1, memory: (info.MemTotal ?? 0) >> 20, disk: 0,
+                         dockerVersion: info.ServerVersion ?? "", execDriver: info.ExecutionDriver ?? "runc",
+                         graphDriver: info.Driver ?? "", publicIP: ip, host: h.key, limitations: limits)
+    }
+
+    /// The node's containers stay: terminating a node is the control plane's to do container by container.
+    func terminateNode(_ node: NodeSpec) async throws {}
+
+    func checkNode(_ node: NodeSpec) async -> Bool {
+        guard let h = try? host(node) else { return false }
+        return (try? await h.client.ping(timeout: .seconds(3))) != nil
+    }
+
+    // MARK: - Containers
+
+    func prepareImage(_ spec: ContainerSpec, progress: @escaping @Sendable (String) -> Void) async throws {
+        let client = try host(spec.node).client
+        if try await client.hasImage(spec.image) { return }
+        progress("Pulling \(spec.image) on \(spec.node.name)\n")
+        try await client.pullImage(spec.image) { message in
+            let line = message.text
+            if !line.isEmpty { progress(line + "\n") }
+        }
+    }
+
+    func startContainer(_ spec: ContainerSpec, io: any ContainerIO) async throws -> StartedContainer {
+        let h = try host(spec.node)
+        let id: String
+        if let existing = try await find(spec.uuid, on: h).first {
+            id = existing.Id
+        } else {
+            var volumesFrom: [String] = []
+            for other in spec.volumesFrom {
+                if let found = try await find(other, on: h).first { volumesFrom.append(found.Id) }
+            }
+            let config = EngineContainerConfig.make(spec, serverID: serverID, volumesFrom: volumesFrom)
+            do {
+                id = try await h.client.createContainer(name: EngineContainerConfig.engineName(spec), config).Id
+            } catch let e as EngineError where e.isConflict {
+                // An earlier attempt created it under that name (a restart in the middle): use it.
+                guard let again = try await find(spec.uuid, on: h).first else { throw e }
+                id = again.Id
+            }
+        }
+        track(spec.uuid, Tracked(host: h.key, engineID: id, io: io, tty: spec.tty))
+        do {
+            try await h.client.startContainer(id)
+        } catch {
+            untrack(spec.uuid)
+            throw error
+        }
+        return try await followStarted(spec.uuid, h, id, since: nil)
+    }
+
+    func adoptContainer(_ spec: ContainerSpec, io: any ContainerIO, since: Date?) async throws -> StartedContainer {
+        let h = try host(spec.node)
+        guard let found = try await find(spec.uuid, on: h).first else {
+            throw DriverError(description: "container \(spec.name) is not on \(h.key)")
+        }
+        track(spec.uuid, Tracked(host: h.key, engineID: found.Id, io: io, tty: spec.tty))
+        return try await followStarted(spec.uuid, h, found.Id, since: since)
+    }
+
+    /// After a start or an adoption: the address, the log follower, and an exit that happened
+    /// before the event stream could tell us.
+    private func followStarted(_ uuid: String, _ h: Host, _ id: String, since: Date?) async throws -> StartedContainer {
+        watch(h)
+        let info = try await h.client.inspectContainer(id)
+        let started = info.State?.StartedAt.flatMap(EngineDates.parse)
+        startLogs(uuid, h, id, since: since ?? started.map { $0.addingTimeInterval(-0.001) })
+        if info.State?.Running != true {
+            reportExit(uuid, code: info.State?.ExitCode ?? 0, oom: info.State?.OOMKilled == true)
+        }
+        return StartedContainer(engineID: id, ip: info.ipAddress, hostPorts: info.hostPorts)
+    }
+
+    func stopContainer(_ uuid: String, node: NodeSpec) async throws {
+        let h = try host(node)
+        for c in try await find(uuid, on: h) {
+            do { try await h.client.stopContainer(c.Id, timeout: stopGrace) } catch let e as EngineError where e.isNotFound {}
+        }
+    }
+
+    func removeContainer(_ uuid: String, node: NodeSpec) async throws {
+        untrack(uuid)
+        let h = try host(node)
+        for c in try await find(uuid, on: h) { try await h.client.removeContainer(c.Id, force: true) }
+    }
+
+    func inventory(_ node: NodeSpec) async throws -> [FoundContainer] {
+        let h = try host(node)
+        let listed = try await h.client.listContainers(all: true, labels: ["\(EngineLabels.server)=\(serverID)", "\(EngineLabels.node)=\(node.uuid)"])
+        var found: [FoundContainer] = []
+        for c in listed {
+            guard let uuid = c.Labels?[EngineLabels.container] else { continue }
+            var exitCode: Int? = nil
+            if c.State != "running" { exitCode = (try? await h.client.inspectContainer(c.Id))?.State?.ExitCode }
+            found.append(FoundContainer(uuid: uuid, engineID: c.Id, running: c.State == "running", exitCode: exitCode))
+        }
+        return found
+    }
+
+    private func find(_ uuid: String, on h: Host) async throws -> [ContainerSummary] {
+        try await h.client.listContainers(all: true, labels: ["\(EngineLabels.container)=\(uuid)"])
+    }
+
+    // MARK: - Exec
+
+    func exec(_ container: ContainerSpec, command: String, io: ExecIO) async throws -> Int {
+        let h = try host(container.node)
+        var known = tracked.withLock { $0[container.uuid]?.engineID }
+        if known == nil { known = try await find(container.uuid, on: h).first?.Id }
+        guard let engineID = known else {
+            throw DriverError(description: "container \(container.name) is not on \(h.key)")
+        }
+        let words = command.trimmingCharacters(in: .whitespaces).isEmpty ? ["sh"] : ["sh", "-c", command]
+        let execID = try await h.client.createExec(engineID, ExecConfig(cmd: words, stdin: true, tty: io.tty))
+        let client = h.client
+        try await client.startExec(execID, tty: io.tty) { stream in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await bytes in io.input { try await stream.write(bytes) }
+                    stream.closeWrite()
+                }
+                group.addTask {
+                    // Sizes only once the exec runs: a resize before that blocks the engine for 10 s.
+                    for await size in io.resize { try? await client.resizeExec(execID, height: size.height, width: size.width) }
+                }
+                var demux = StreamDemultiplexer(io.tty ? .raw : .multiplexed)
+                while let bytes = try await stream.reader.next() {
+                    for chunk in try demux.feed(bytes.readableBytesView) { await io.output(chunk.stream.name, chunk.bytes) }
+                }
+                for chunk in try demux.finish() { await io.output(chunk.stream.name, chunk.bytes) }
+                group.cancelAll()
+            }
+        }
+        // The output ends a moment before the engine records the exit code.
+        for _ in 0..<50 {
+            let state = try await client.inspectExec(execID)
+            if state.Running != true { return state.ExitCode ?? 0 }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try await client.inspectExec(execID).ExitCode ?? 0
+    }
+
+    // MARK: - Following the engine
+
+    private func track(_ uuid: String, _ t: Tracked) {
+        let old = tracked.withLock { table -> Tracked? in
+            let old = table[uuid]
+            table[uuid] = t
+            return old
+        }
+        old?.logs?.cancel()
+    }
+
+    private func untrack(_ uuid: String) {
+        tracked.withLock { $0.removeValue(forKey: uuid) }?.logs?.cancel()
+    }
+
+    private func reportExit(_ uuid: String, code: Int, oom: Bool = false) {
+        let target: (any ContainerIO, Bool)? = tracked.withLock { table in
+            guard var t = table[uuid], !t.exitReported else { return nil }
+            t.exitReported = true
+            table[uuid] = t
+            return (t.io, t.oomKilled || oom)
+        }
+        guard let (io, oomKilled) = target else { return }
+        io.exited(code: code, reason: oomKilled ? "Killed: out of memory (OOM)" : nil)
+    }
+
+    /// Follows the container's log from `since`, handing each line with the engine's timestamp.
+    private func startLogs(_ uuid: String, _ h: Host, _ id: String, since: Date?) {
+        let sinceText = since.map { String(format: "%.6f", $0.timeIntervalSince1970) }
+        let tty = tracked.withLock { $0[uuid]?.tty } ?? false
+        let client = h.client
+        let logger = self.logger
+        // The driver lives as long as the server, so tasks hold it strongly.
+        let task = Task { [self] in
+            do {
+                try await client.followLogs(id, tty: tty, since: sinceText) { entries in
+                    guard let io = self.tracked.withLock({ $0[uuid]?.io }) else { return false }
+                    io.output(entries.map { OutputLine(stream: $0.stream.name, text: String(decoding: $0.bytes, as: UTF8.self), date: $0.date ?? Date()) })
+                    return true
+                }
+            } catch is CancellationError {
+            } catch let e as EngineError where e.isNotFound {
+            } catch {
+                if !Task.isCancelled { logger.warning("log of container \(uuid) on \(h.key) ended: \(error)") }
+            }
+        }
+        tracked.withLock { table in
+            if table[uuid] != nil { table[uuid]!.logs?.cancel(); table[uuid]!.logs = task } else { task.cancel() }
+        }
+    }
+
+    /// One task per host follows its event stream (reconnecting with back-off); after each
+    /// (re)connection the containers it follows are inspected, for exits it missed meanwhile.
+    private func watch(_ h: Host) {
+        guard watchers.withLock({ $0[h.key] == nil }) else { return }
+        let task = Task { [self] in await followEvents(h) }
+        let isNew = watchers.withLock { table -> Bool in
+            guard table[h.key] == nil else { return false }
+            table[h.key] = task
+            return true
+        }
+        if isNew { logger.info("following the events of \(h.key)") } else { task.cancel() }
+    }
+
+    private func followEvents(_ h: Host) async {
+        var backoff = Duration.milliseconds(200)
+        while !Task.isCancelled {
+            let connected = Atomic<Bool>(false)
+            do {
+                try await h.client.events(labels: ["\(EngineLabels.server)=\(serverID)"], onConnect: { [self] in
+                    connected.store(true, ordering: .relaxed)
+                    await resync(h)
+                }) { [self] event in
+                    handle(event)
+                    return true
+                }
+            } catch is CancellationError {
+                return
+            } catch {
+                if !Task.isCancelled { logger.warning("events of \(h.key): \(error)") }
+            }
+            if connected.load(ordering: .relaxed) { backoff = .milliseconds(200) }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(10))
+        }
+    }
+
+    private func handle(_ event: EngineEvent) {
+        guard event.kind == "container", let uuid = event.attributes[EngineLabels.container] else { return }
+        switch event.action {
+        case "oom":
+            tracked.withLock { $0[uuid]?.oomKilled = true }
+        case "die":
+            reportExit(uuid, code: event.attributes["exitCode"].flatMap { Int($0) } ?? 0)
+        case "start":
+            // A start we did not ask for (someone ran `docker start`): follow it again.
+            let restarted: (any ContainerIO)? = tracked.withLock { table in
+                guard var t = table[uuid], t.exitReported else { return nil }
+                t.exitReported = false
+                t.oomKilled = false
+                table[uuid] = t
+                return t.io
+            }
+            if let restarted {
+                restarted.startedElsewhere()
+                if let t = tracked.withLock({ $0[uuid] }), let h = hosts.first(where: { $0.key == t.host }) {
+                    startLogs(uuid, h, t.engineID, since: Date(timeIntervalSince1970: Double(event.time ?? 0)))
+                }
+            }
+        case "destroy":
+            // Removed behind our back (we stop following before we remove one ourselves).
+            guard tracked.withLock({ $0[uuid] }) != nil else { return }
+            reportExit(uuid, code: 137)
+            untrack(uuid)
+        default:
+            break
+        }
+    }
+
+    /// Exits the event stream may have missed while it was down.
+    private func resync(_ h: Host) async {
+        let mine = tracked.withLock { table in table.filter { $0.value.host == h.key && !$0.value.exitReported }.map { ($0.key, $0.value.engineID) } }
+        for (uuid, id) in mine {
+            do {
+                let info = try await h.client.inspectContainer(id)
+                if info.State?.Running != true { reportExit(uuid, code: info.State?.ExitCode ?? 0, oom: info.State?.OOMKilled == true) }
+            } catch let e as EngineError where e.isNotFound {
+                reportExit(uuid, code: 137)
+                untrack(uuid)
+            } catch {}
+        }
+    }
+}

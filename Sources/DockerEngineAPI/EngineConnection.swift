@@ -1,0 +1,186 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Synchronization
+
+/// What the client reads from one connection: the response head, body bytes, the end of the
+/// response; after a hijack (`101 UPGRADED`), the connection's raw bytes.
+enum WireInbound: Sendable {
+    case head(HTTPResponseHead)
+    case body(ByteBuffer)
+    case end
+    case raw(ByteBuffer)
+}
+
+/// What the client writes: the request, and after a hijack raw bytes (a container's stdin).
+enum WireOutbound: Sendable {
+    case head(HTTPRequestHead)
+    case body(ByteBuffer)
+    case end
+    case raw(ByteBuffer)
+}
+
+/// Turns NIO's HTTP response parts into `WireInbound`. When the engine switches protocols (attach
+/// and exec with `Upgrade: tcp`), it takes the HTTP codec out of the pipeline so that what follows
+/// reaches the client untouched, bytes the decoder had already read included.
+private final class ResponsePartsHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias InboundOut = WireInbound
+
+    private let decoder: ByteToMessageHandler<HTTPResponseDecoder>
+    private let encoder: HTTPRequestEncoder
+    private var switching = false
+
+    init(decoder: ByteToMessageHandler<HTTPResponseDecoder>, encoder: HTTPRequestEncoder) {
+        self.decoder = decoder
+        self.encoder = encoder
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            switching = head.status == .switchingProtocols
+            context.fireChannelRead(wrapInboundOut(.head(head)))
+        case .body(let bytes):
+            context.fireChannelRead(wrapInboundOut(.body(bytes)))
+        case .end:
+            context.fireChannelRead(wrapInboundOut(.end))
+            if switching { hijack(context) }
+        }
+    }
+
+    private func hijack(_ context: ChannelHandlerContext) {
+        let pipeline = context.pipeline.syncOperations
+        do {
+            try pipeline.addHandler(RawBytesHandler(), position: .after(self))
+            pipeline.removeHandler(encoder, promise: nil)
+            pipeline.removeHandler(context: context, promise: nil)
+            // Forwards what it buffered past the response head to the raw handler.
+            pipeline.removeHandler(decoder, promise: nil)
+        } catch {
+            context.fireErrorCaught(error)
+        }
+    }
+}
+
+/// The connection after a hijack: every read is raw bytes.
+private final class RawBytesHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = WireInbound
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        context.fireChannelRead(wrapInboundOut(.raw(unwrapInboundIn(data))))
+    }
+}
+
+/// Turns `WireOutbound` into HTTP request parts, or raw bytes once the connection is hijacked (the
+/// request encoder is gone by then, so they go straight to the socket or TLS).
+private final class RequestPartsHandler: ChannelOutboundHandler {
+    typealias OutboundIn = WireOutbound
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let head): context.write(NIOAny(HTTPClientRequestPart.head(head)), promise: promise)
+        case .body(let bytes): context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(bytes))), promise: promise)
+        case .end: context.write(NIOAny(HTTPClientRequestPart.end(nil)), promise: promise)
+        case .raw(let bytes): context.write(NIOAny(bytes), promise: promise)
+        }
+    }
+}
+
+typealias WireChannel = NIOAsyncChannel<WireInbound, WireOutbound>
+
+/// Opens connections to one engine: each request gets its own connection (a unix socket costs
+/// microseconds to open; streams and hijacks need one of their own anyway).
+struct EngineConnector: Sendable {
+    let endpoint: EngineEndpoint
+    let tls: NIOSSLContext?
+    let connectTimeout: TimeAmount
+    let group: any EventLoopGroup
+
+    init(endpoint: EngineEndpoint, connectTimeout: TimeAmount, group: any EventLoopGroup) throws {
+        self.endpoint = endpoint
+        self.tls = try endpoint.makeTLSContext()
+        self.connectTimeout = connectTimeout
+        self.group = group
+    }
+
+    func connect() async throws -> WireChannel {
+        let tls = self.tls
+        let serverName: String?
+        if case .tcp(let host, _) = endpoint.address, !host.isIPAddress { serverName = host } else { serverName = nil }
+        let initializer: @Sendable (Channel) -> EventLoopFuture<WireChannel> = { channel in
+            channel.eventLoop.makeCompletedFuture {
+                let pipeline = channel.pipeline.syncOperations
+                if let tls {
+                    try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                }
+                let encoder = HTTPRequestEncoder()
+                let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
+                try pipeline.addHandler(encoder)
+                try pipeline.addHandler(decoder)
+                try pipeline.addHandler(ResponsePartsHandler(decoder: decoder, encoder: encoder))
+                try pipeline.addHandler(RequestPartsHandler())
+                return try WireChannel(wrappingChannelSynchronously: channel,
+                                       configuration: .init(isOutboundHalfClosureEnabled: true))
+            }
+        }
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(connectTimeout)
+            .channelOption(.allowRemoteHalfClosure, value: true)
+        do {
+            switch endpoint.address {
+            case .unix(let path):
+                return try await bootstrap.connect(unixDomainSocketPath: path, channelInitializer: initializer)
+            case .tcp(let host, let port):
+                return try await bootstrap.connect(host: host, port: port, channelInitializer: initializer)
+            }
+        } catch let error as ChannelError where error == .connectTimeout(connectTimeout) {
+            throw EngineError(.timeout, "\(endpoint): no connection within \(connectTimeout.seconds) s")
+        } catch {
+            throw EngineError(.unreachable, "\(endpoint) does not answer: \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let io = error as? IOError { return io.description }
+        if let nio = error as? NIOConnectionError {
+            return nio.connectionErrors.first.map { "\($0.error)" } ?? "\(nio)"
+        }
+        return "\(error)"
+    }
+}
+
+/// Closes a channel when a deadline passes, and remembers that it did so the caller can say
+/// "timed out" rather than "connection closed".
+final class Deadline: Sendable {
+    private let fired = Atomic<Bool>(false)
+    private let task: Mutex<Scheduled<Void>?> = Mutex(nil)
+
+    init(_ channel: Channel, after timeout: TimeAmount?) {
+        guard let timeout else { return }
+        let scheduled = channel.eventLoop.scheduleTask(in: timeout) { [self] in
+            self.fired.store(true, ordering: .sequentiallyConsistent)
+            channel.close(promise: nil)
+        }
+        task.withLock { $0 = scheduled }
+    }
+
+    var hasFired: Bool { fired.load(ordering: .sequentiallyConsistent) }
+    func cancel() { task.withLock { $0?.cancel(); $0 = nil } }
+}
+
+extension TimeAmount {
+    var seconds: String {
+        let s = Double(nanoseconds) / 1e9
+        return s == s.rounded() ? String(Int(s)) : String(format: "%.1f", s)
+    }
+}
+
+extension String {
+    var isIPAddress: Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, self, &v4) == 1 || inet_pton(AF_INET6, self, &v6) == 1
+    }
+}
