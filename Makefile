@@ -11,9 +11,13 @@ RELEASE_BIN  = $(BUILD_DIR)/release/docker-cloud-server
 RUN_ADDR    ?= 127.0.0.1:8080
 
 # Debian packages the build and the tests need. Installed only when missing, and only as root.
-APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libedit-dev pkg-config bash-completion zsh groff-base
+APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libedit-dev pkg-config bash-completion zsh groff-base curl
+# A real Docker engine for the engine tests and `make run` (started privately by
+# Tests/engine/dockerd.sh, with an image built offline from busybox). Optional: installed as root,
+# otherwise the engine tests say why they skip and `make run` uses simulated nodes.
+ENGINE_PACKAGES = docker.io busybox-static
 
-.PHONY: all build release deps run test test-swift test-e2e test-completion test-install test-sdk golden completions man install install-files uninstall bench clean
+.PHONY: all build release deps run test test-swift test-e2e test-engine test-completion test-install test-sdk golden completions man install install-files uninstall bench clean
 
 all: build
 
@@ -21,8 +25,14 @@ deps:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	  else echo "missing Debian packages:$$missing (run 'make deps' as root)"; exit 1; fi; \
+	fi
+	@missing=""; for p in $(ENGINE_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	  else echo "note: no$$missing: engine tests will skip and make run will simulate nodes (run 'make deps' as root)"; fi; \
 	fi
 
 build: deps
@@ -44,7 +54,7 @@ run: build
 
 test: build
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory test-swift test-e2e test-completion test-install test-sdk
+	$(MAKE) --no-print-directory test-swift test-e2e test-engine test-completion test-install test-sdk
 
 test-swift:
 	$(SWIFT) test --skip-build
@@ -52,6 +62,11 @@ test-swift:
 # The real docker-cloud binary against a real server: every command, transcripts vs golden files.
 test-e2e:
 	bash Tests/e2e/run.sh $(BUILD_DIR)/$(CONFIG)
+
+# The real docker-cloud and server against real dockerd (started privately; skipped, saying why,
+# where no engine can run).
+test-engine:
+	bash Tests/engine/e2e.sh $(BUILD_DIR)/$(CONFIG)
 
 # Completion in real bash (with bash-completion) and zsh against a running server.
 test-completion:

@@ -20,9 +20,13 @@ enum ExecCommand {
         let uuid = try container.requireUUID()
         var words = inv.positional("command")
         if words.first == "--" { words.removeFirst() }
-        let socket = try Streams.open(ctx, ResourceURI.exec(namespace: ctx.config.namespace, container: uuid), query: words.isEmpty ? [] : [("command", commandString(words))])
-        defer { socket.close() }
         let terminal = isatty(0) == 1
+        // A terminal on the container's side only when there is one here (servers that do not know
+        // `tty` ignore it).
+        var query = words.isEmpty ? [] : [("command", commandString(words))]
+        query.append(("tty", terminal ? "true" : "false"))
+        let socket = try Streams.open(ctx, ResourceURI.exec(namespace: ctx.config.namespace, container: uuid), query: query)
+        defer { socket.close() }
         var session = ExecSession(socket: socket, terminal: terminal)
         return try session.run()
     }

@@ -46,6 +46,8 @@ extension ControlPlane {
             if m == .delete { return try containerOperation(req, caller, s[1], "terminate") }
         case ("container", 3) where m == .post && ["start", "stop", "redeploy"].contains(s[2]):
             return try containerOperation(req, caller, s[1], s[2])
+        case ("container", 3) where ControlPlane.containerOperations[s[2]] != nil:
+            return try await routeContainerOperation(req, caller, s[1], s[2])
         case ("stack", 1):
             if m == .get { return try list(Stack.self, req, namespaces: [caller.namespace]) }
             if m == .post { return try createStack(req, caller) }
@@ -79,6 +81,7 @@ extension ControlPlane {
         s.resource_uri = ResourceURI.object(.service, namespace: ns, id: s.uuid)
         s.stack = stack?.resource_uri
         _ = try ServiceSpec(siblings: siblings).apply(body, to: &s, creating: true, tx: tx, namespace: ns)
+        try checkHostAccess(s, ns)
         s.linked_to_service = s.linked_to_service.map { ServiceLink(name: $0.name, from_service: s.resource_uri, to_service: $0.to_service) }
         s.public_dns = "\(s.name).\(ns).svc.\(config.domain)"
         s.container_ports = s.container_ports.map { p in
@@ -120,6 +123,26 @@ extension ControlPlane {
         Set(services.compactMap { $0 }.flatMap { $0.linked_to_service.map(\.to_service) })
     }
 
+    /// Settings that reach through a container to the host it runs on. Tenants share the
+    /// operator's hosts, so these are refused unless the operator allowed them for the namespace.
+    static func hostAccessSettings(_ s: Service) -> [String] {
+        var used: [String] = []
+        if s.privileged { used.append("privileged") }
+        if s.bindings.contains(where: { $0.host_path != nil }) { used.append("bindings.host_path") }
+        if s.net == "host" { used.append("net") }
+        if s.pid == "host" { used.append("pid") }
+        if !s.cap_add.isEmpty { used.append("cap_add") }
+        if !s.devices.isEmpty { used.append("devices") }
+        return used
+    }
+
+    func checkHostAccess(_ s: Service, _ ns: String) throws {
+        guard !config.hostAccess.allows(ns) else { return }
+        let used = ControlPlane.hostAccessSettings(s)
+        guard let first = used.first else { return }
+        throw APIError(status: .forbidden, message: "'\(first)' is not allowed in namespace '\(ns)' on this server: it gives a container access to the host (the operator can allow it with --allow-privileged)", field: first)
+    }
+
     func createService(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
         let body = try Body(req.body)
         let (service, action) = try write { tx -> (Service, Action) in
@@ -141,6 +164,7 @@ extension ControlPlane {
             }
             let before = s
             let given = try ServiceSpec(siblings: siblings).apply(body, to: &s, creating: false, tx: tx, namespace: caller.namespace)
+            try checkHostAccess(s, caller.namespace)
             if !given.subtracting(ServiceSpec.nonContainerFields).isEmpty, s != before, !s.containers.isEmpty {
                 s.synchronized = false
                 for var c in try tx.children(Container.self, parent: uuid) where c.state != "Terminated" {
@@ -320,6 +344,22 @@ extension ControlPlane {
                 c.state = "Stopping"
                 try putContainer(tx, c, ns)
                 work = { await self.halt([uuid]); if let service { self.settleService(service) }; return true }
+            case "restart":
+                guard c.state == "Running" else { throw APIError.state("container", c.state, "restart") }
+                c.state = "Stopping"
+                try putContainer(tx, c, ns)
+                work = {
+                    await self.halt([uuid])
+                    let again: Bool = (try? self.write { tx -> Bool in
+                        guard var c = try tx.get(Container.self, uuid), c.state == "Stopped" else { return false }
+                        c.state = "Starting"
+                        try self.putContainer(tx, c, ns)
+                        return true
+                    }) ?? false
+                    let ok = again ? await self.launch(uuid) : false
+                    if let service { self.settleService(service) }
+                    return ok
+                }
             case "redeploy":
                 guard c.state == "Running" || c.state == "Stopped" else { throw APIError.state("container", c.state, "redeploy") }
                 guard let service, let s = try tx.get(Service.self, service) else { throw APIError.badRequest("Container \(c.name) has no service to redeploy from") }
@@ -451,6 +491,7 @@ extension ControlPlane {
                         fresh.uuid = current.uuid; fresh.resource_uri = current.resource_uri; fresh.name = current.name
                         fresh.image_name = current.image_name
                         _ = try ServiceSpec(siblings: siblings).apply(s, to: &fresh, creating: false, tx: tx, namespace: ns)
+                        try checkHostAccess(fresh, ns)
                         copyConfig(from: fresh, to: &current)
                         if current != before && !current.containers.isEmpty { current.synchronized = false }
                         try tx.put(current, namespace: ns, event: "update", parents: [st.resource_uri], resourceURI: current.resource_uri)

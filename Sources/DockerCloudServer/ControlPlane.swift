@@ -286,4 +286,19 @@ struct ControlPlaneConfig: Sendable {
     var domain = "dockercloud.local"
     /// The REST base clients reach us at, for link variables and API URLs in containers.
     var publicURL = "http://127.0.0.1:8080"
+    /// Which namespaces may use settings that reach the host (privileged, host paths, host net/pid, ...).
+    var hostAccess = HostAccess.all
+}
+
+/// The operator's `--allow-privileged`: every namespace, some, or none.
+enum HostAccess: Sendable, Equatable {
+    case all
+    case namespaces(Set<String>)
+
+    func allows(_ ns: String) -> Bool {
+        switch self {
+        case .all: true
+        case .namespaces(let set): set.contains(ns)
+        }
+    }
 }

@@ -538,9 +538,13 @@ extension ControlPlane {
         var reached: Set<String> = []
         for node in nodes {
             let spec = nodeSpec(node)
-            guard spec.host != nil, let list = try? await driver.inventory(spec) else { continue }
-            reached.insert(node.uuid)
-            for f in list { found[f.uuid] = f }
+            guard spec.host != nil else { continue }
+            do {
+                for f in try await driver.inventory(spec) { found[f.uuid] = f }
+                reached.insert(node.uuid)
+            } catch {
+                logger.warning("node \(node.uuid): cannot list its containers, leaving them as they are: \(error)")
+            }
         }
         let plan: Plan = (try? write { tx -> Plan in
             var plan = Plan()

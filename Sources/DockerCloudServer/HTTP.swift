@@ -29,6 +29,17 @@ struct APIResponse: Sendable {
     var status: HTTPResponse.Status
     var body: Data
     var actionURI: String?
+    var contentType = "application/json"
+    var headers: [(String, String)] = []
+    /// A body produced as it is sent (a container's files as a tar): `produce` hands chunks to
+    /// the writer, which waits while the client is slower than the producer.
+    var produce: (@Sendable (_ write: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> Void)?
+
+    init(status: HTTPResponse.Status, body: Data, actionURI: String?) {
+        self.status = status
+        self.body = body
+        self.actionURI = actionURI
+    }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok, actionURI: String? = nil) throws -> APIResponse {
         APIResponse(status: status, body: try Tx.encoder.encode(value), actionURI: actionURI)

@@ -372,6 +372,43 @@ extension ControlPlane {
         return try .json(node, actionURI: action.resource_uri)
     }
 
+    /// How often each node's engine is asked whether it answers; with the driver's 3 s bound on
+    /// the answer, a node whose engine stops answering is Unreachable within 8 s.
+    static let heartbeatInterval = Duration.seconds(5)
+
+    /// Checks every deployed or unreachable node, concurrently, until the task is cancelled: a
+    /// node that does not answer becomes Unreachable, one that answers again Deployed.
+    func heartbeat() async {
+        var lastSeenWritten: [String: ContinuousClock.Instant] = [:]
+        while !Task.isCancelled {
+            try? await Task.sleep(for: ControlPlane.heartbeatInterval)
+            let nodes = (try? read { tx in try tx.all(Node.self, where: "state IN ('Deployed', 'Unreachable')") }) ?? []
+            let results = await withTaskGroup(of: (Node, Bool).self) { group in
+                for node in nodes { group.addTask { (node, await self.driver.checkNode(self.nodeSpec(node))) } }
+                var out: [(Node, Bool)] = []
+                for await r in group { out.append(r) }
+                return out
+            }
+            let now = ContinuousClock.now
+            for (node, ok) in results {
+                let wanted = ok ? "Deployed" : "Unreachable"
+                // last_seen is refreshed at most once a minute: not a write per node every few seconds.
+                let stale = ok && (lastSeenWritten[node.uuid].map { now - $0 > .seconds(60) } ?? true)
+                guard node.state != wanted || stale else { continue }
+                if stale { lastSeenWritten[node.uuid] = now }
+                try? write { tx in
+                    guard var n = try tx.get(Node.self, node.uuid), let ns = try tx.namespace(of: Node.self, node.uuid),
+                          n.state == "Deployed" || n.state == "Unreachable" else { return }
+                    let changed = n.state != wanted
+                    if changed { logger.notice("node \(n.uuid) is \(wanted.lowercased())") }
+                    n.state = wanted
+                    if ok { n.last_seen = APIDate.rfc1123(Date()) }
+                    try tx.put(n, namespace: ns, event: changed ? "update" : nil, parents: n.node_cluster.map { [$0] } ?? [], resourceURI: n.resource_uri)
+                }
+            }
+        }
+    }
+
     func nodeOperation(_ req: APIRequest, _ caller: Caller, _ uuid: String, _ op: String) throws -> APIResponse {
         let (node, action, work) = try write { tx -> (Node, Action, Work) in
             let ns = caller.namespace

@@ -17,6 +17,9 @@ public struct ServerOptions: Sendable {
     public var engines: [EngineEndpoint] = []
     /// Caps the Engine API version used with every engine (old engines, tests).
     public var engineAPIVersion: APIVersion = .newest
+    /// `--allow-privileged[=NS,...]`; nil: every namespace with simulated nodes, none with engines.
+    var allowPrivileged: HostAccess?
+    var hostAccess: HostAccess { allowPrivileged ?? (engines.isEmpty ? .all : .namespaces([])) }
     public var domain = "dockercloud.local"
     public var transitionDelay: Duration = .milliseconds(50)
     public var publicURLOverride: String?
@@ -58,6 +61,10 @@ public struct ServerOptions: Sendable {
                                  tcp://HOST:2376. --nodes then defaults to the number of engines
           --engine-cert-dir DIR  TLS files for the tcp engines that follow: DIR/ca.pem, cert.pem, key.pem
           --engine-api-version V Use at most Engine API version V (e.g. 1.21) with every engine
+          --allow-privileged[=NS,...]
+                                 Let every namespace (or those named) use settings that reach the
+                                 host: privileged, host bind mounts, net/pid host, cap_add, devices.
+                                 Default: allowed with simulated nodes, refused (403) with engines
           --delay MS             Duration of simulated transitions: node deploys, container starts
                                  (default 50)
           --domain DOMAIN        DNS domain of generated names (default dockercloud.local)
@@ -149,6 +156,14 @@ public struct ServerOptions: Sendable {
                     throw UsageError(description: "--engine-api-version: expected a version from \(APIVersion.oldest) to \(APIVersion.newest), got '\(v)'")
                 }
                 o.engineAPIVersion = version
+            case "--allow-privileged":
+                if let eq = arg.firstIndex(of: "=") {
+                    let names = arg[arg.index(after: eq)...].split(separator: ",").map(String.init)
+                    guard !names.isEmpty, names.allSatisfy(isName) else { throw UsageError(description: "--allow-privileged=NS[,NS...]: expected namespace names") }
+                    o.allowPrivileged = .namespaces(Set(names))
+                } else {
+                    o.allowPrivileged = .all
+                }
             case "--driver":
                 let v = try value(flag)
                 guard v == "simulated" else { throw UsageError(description: "--driver: '\(v)' is not available; drivers: simulated") }

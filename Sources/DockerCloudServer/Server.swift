@@ -38,6 +38,7 @@ public final class DockerCloudServer: Sendable {
         var config = ControlPlaneConfig()
         config.domain = options.domain
         config.publicURL = options.publicURL
+        config.hostAccess = options.hostAccess
         let driver: any NodeDriver
         if options.engines.isEmpty {
             driver = SimulatedDriver(delay: options.transitionDelay)
@@ -53,6 +54,8 @@ public final class DockerCloudServer: Sendable {
         await plane.recover()
         try await plane.bootstrapNodes(count: options.nodes)
         let plane = self.plane
+        let heartbeat = Task { await plane.heartbeat() }
+        defer { heartbeat.cancel() }
         let responder = CallbackResponder<APIRequestContext> { request, context in
             await DockerCloudServer.respond(plane, request, ip: context.remoteIP)
         }
@@ -119,8 +122,52 @@ public final class DockerCloudServer: Sendable {
         } catch {
             answer = .error(APIError(status: .contentTooLarge, message: "Request body larger than \(maxBody >> 20) MiB"))
         }
-        var headers: HTTPFields = [.contentType: "application/json"]
+        var headers: HTTPFields = [.contentType: answer.contentType]
         if let uri = answer.actionURI { headers[HTTPField.Name("X-DockerCloud-Action-URI")!] = uri }
+        for (name, value) in answer.headers { if let n = HTTPField.Name(name) { headers[n] = value } }
+        if let produce = answer.produce {
+            return Response(status: answer.status, headers: headers, body: ResponseBody { writer in
+                try await StreamedBody.relay(produce, to: &writer)
+            })
+        }
         return Response(status: answer.status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: answer.body)))
+    }
+}
+
+/// Relays a produced body to Hummingbird's writer with back-pressure: the producer (an engine
+/// stream) runs in its own task and may be at most a few chunks ahead of the client.
+enum StreamedBody {
+    static let aheadLimit = 4
+
+    static func relay(_ produce: @escaping @Sendable (_ write: @escaping @Sendable ([UInt8]) async throws -> Void) async throws -> Void,
+                      to writer: inout any ResponseBodyWriter) async throws {
+        let (chunks, chunkIn) = AsyncThrowingStream<[UInt8], Error>.makeStream()
+        let (credits, creditIn) = AsyncStream<Void>.makeStream()
+        for _ in 0..<aheadLimit { creditIn.yield() }
+        let permits = Permits(credits)
+        let producer = Task {
+            do {
+                try await produce { bytes in
+                    guard await permits.take() else { throw CancellationError() }
+                    chunkIn.yield(bytes)
+                }
+                chunkIn.finish()
+            } catch {
+                chunkIn.finish(throwing: error)
+            }
+        }
+        defer { producer.cancel(); creditIn.finish() }
+        for try await bytes in chunks {
+            try await writer.write(ByteBuffer(bytes: bytes))
+            creditIn.yield()
+        }
+        try await writer.finish(nil)
+    }
+
+    /// The producer's side of the credits: one task takes them, in order.
+    final class Permits: @unchecked Sendable {
+        private var iterator: AsyncStream<Void>.AsyncIterator
+        init(_ stream: AsyncStream<Void>) { iterator = stream.makeAsyncIterator() }
+        func take() async -> Bool { await iterator.next() != nil }
     }
 }

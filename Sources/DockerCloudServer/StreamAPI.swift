@@ -11,6 +11,9 @@ enum StreamTarget: Sendable {
     case events(namespace: String, type: String?, object: String?, parent: String?)
     case logs(owners: [String], source: LogSource, tail: Int?, follow: Bool)
     case exec(container: ContainerSpec, command: String, tty: Bool)
+    /// Our extension: the engine's stats samples, and a container's stdio.
+    case stats(container: ContainerSpec)
+    case attach(container: ContainerSpec)
 
     enum LogSource: Sendable { case container(String), service(String), action(String) }
 }
@@ -20,7 +23,13 @@ extension ControlPlane {
     static func isStreamPath(_ req: APIRequest) -> Bool {
         let s = req.segments
         if req.subsystem == .audit, s == ["events"] { return true }
-        return s.count == 3 && (s[2] == "logs" || s[2] == "exec")
+        return s.count == 3 && ["logs", "exec", "attach"].contains(s[2])
+    }
+
+    /// Paths a websocket may be opened on: the stream endpoints, and `stats`, which answers one
+    /// sample to a plain GET and streams them over a websocket.
+    static func isUpgradablePath(_ req: APIRequest) -> Bool {
+        isStreamPath(req) || (req.subsystem == .app && req.segments.count == 3 && req.segments[0] == "container" && req.segments[2] == "stats")
     }
 
     /// Authenticates and resolves a stream request; throws the APIError to answer instead.
@@ -68,6 +77,17 @@ extension ControlPlane {
             // Docker Cloud's exec gave the command a terminal; `tty=false` (docker-cloud without a
             // terminal on its side) asks for plain pipes.
             return .exec(container: spec, command: req.queryValue("command") ?? "sh", tty: try flag("tty", default: true))
+        case (.app, "container", 3, "stats"), (.app, "container", 3, "attach"):
+            let spec: ContainerSpec = try read { tx in
+                let c = try fetch(Container.self, tx, s[1], caller)
+                guard c.state == "Running" else { throw APIError.state("container", c.state, s[2] == "stats" ? "follow the stats of" : "attach to") }
+                guard let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { throw APIError.state("container", "without node", s[2]) }
+                return try containerSpec(tx, c, node, caller.namespace)
+            }
+            guard driver is any ContainerOperations else {
+                throw APIError.badRequest("Container \(s[2]) needs nodes with a Docker engine; this server's nodes are simulated (docker-cloud-server --engine)")
+            }
+            return s[2] == "stats" ? .stats(container: spec) : .attach(container: spec)
         default:
             throw APIError.notFound("No stream endpoint at \(req.rawPath)")
         }
@@ -91,6 +111,17 @@ extension ControlPlane {
             await serveLogs(owners: owners, source: source, tail: tail, follow: follow, inbound: inbound, outbound: outbound)
         case .exec(let container, let command, let tty):
             await serveExec(container: container, command: command, tty: tty, inbound: inbound, outbound: outbound)
+        case .stats(let container):
+            guard let ops = driver as? any ContainerOperations else { return }
+            await untilClosed(inbound) {
+                try await ops.streamStats(container) { sample in
+                    try await outbound.write(.text(String(decoding: sample, as: UTF8.self)))
+                    return true
+                }
+            }
+            try? await outbound.close(.normalClosure, reason: nil)
+        case .attach(let container):
+            await serveAttach(container: container, inbound: inbound, outbound: outbound)
         }
     }
 
@@ -139,6 +170,40 @@ extension ControlPlane {
                 group.cancelAll()
             }
         }
+        try? await outbound.close(.normalClosure, reason: nil)
+    }
+
+    /// The container's stdio: output frames as exec sends them; text or binary messages go to its
+    /// stdin when it keeps one open. Ends when the container's process ends or the client leaves.
+    func serveAttach(container: ContainerSpec, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        guard let ops = driver as? any ContainerOperations else { return }
+        let (input, feed) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(256))
+        let reader = Task {
+            do {
+                for try await message in inbound.messages(maxSize: 1 << 20) {
+                    switch message {
+                    case .text(let t): feed.yield(Array(t.utf8))
+                    case .binary(let b): feed.yield(Array(b.readableBytesView))
+                    }
+                }
+            } catch {}
+            feed.finish()
+        }
+        do {
+            try await ops.attach(container, input: input) { stream, bytes in
+                struct Frame: Encodable { var type = "output"; var streamType: String; var output: String }
+                if let data = try? Tx.encoder.encode(Frame(streamType: stream, output: String(decoding: bytes, as: UTF8.self))) {
+                    try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+                }
+            }
+        } catch {
+            struct ErrorFrame: Encodable { var type = "error"; var data: [String: String] }
+            if let data = try? Tx.encoder.encode(ErrorFrame(data: ["errorMessage": "\(error)"])) {
+                try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+            }
+        }
+        reader.cancel()
+        feed.finish()
         try? await outbound.close(.normalClosure, reason: nil)
     }
 

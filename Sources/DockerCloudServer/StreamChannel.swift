@@ -46,7 +46,7 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 shouldUpgrade: { channel, head in
                     let request = try? HTTPRequest(head, secure: false, splitCookie: false)
                     guard let request, let api = DockerCloudServer.apiRequest(request, body: Data(), ip: channel.remoteAddress?.ipAddress ?? ""),
-                          ControlPlane.isStreamPath(api) else {
+                          ControlPlane.isUpgradablePath(api) else {
                         refusal.withLockedValue { $0 = .error(.notFound("No stream endpoint at \(head.uri)")) }
                         return channel.eventLoop.makeSucceededFuture(nil)
                     }

@@ -178,6 +178,10 @@ public final class EngineClient: Sendable {
             if deadline.hasFired { throw timeoutError(call, overall ?? startTimeout) }
             if Task.isCancelled { throw CancellationError() }
             if error is CancellationError { throw error }
+            // An answer that is not HTTP: something else listens there, or the engine is broken.
+            if error is HTTPParserError || error is ByteToMessageDecoderError {
+                throw EngineError(.protocolViolation, "\(call): \(endpoint) answered something that is not HTTP (\(error))")
+            }
             throw EngineError(.unreachable, "\(call): the connection to \(endpoint) failed: \(EngineConnector.describe(error))")
         }
     }
@@ -279,6 +283,8 @@ public final class BodyReader: @unchecked Sendable {
     // Used by one task at a time: the exchange that made it, then the body closure it is lent to.
     private var iterator: NIOAsyncChannelInboundStream<WireInbound>.AsyncIterator
     private var ended = false
+    /// The answer was `101`: raw bytes follow its end, up to the end of the connection.
+    private var upgraded = false
 
     init(_ iterator: NIOAsyncChannelInboundStream<WireInbound>.AsyncIterator) { self.iterator = iterator }
 
@@ -286,6 +292,7 @@ public final class BodyReader: @unchecked Sendable {
         while let part = try await iterator.next() {
             if case .head(let h) = part {
                 // 1xx informational heads other than 101 are skipped by the decoder; 101 is ours.
+                upgraded = h.status == .switchingProtocols
                 return h
             }
         }
@@ -297,7 +304,13 @@ public final class BodyReader: @unchecked Sendable {
         while !ended, let part = try await iterator.next() {
             switch part {
             case .body(let b), .raw(let b): return b
-            case .end: continue  // the end of a 101 head: raw bytes follow
+            case .end:
+                // The end of a 101 head: raw bytes follow. Any other answer is over (the engine
+                // keeps the connection open for another request, so waiting for its close would
+                // hang a finished `logs`, `export` or pull).
+                if upgraded { continue }
+                ended = true
+                return nil
             case .head: continue
             }
         }

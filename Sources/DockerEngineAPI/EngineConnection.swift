@@ -54,11 +54,18 @@ private final class ResponsePartsHandler: ChannelInboundHandler, RemovableChanne
     private func hijack(_ context: ChannelHandlerContext) {
         let pipeline = context.pipeline.syncOperations
         do {
-            try pipeline.addHandler(RawBytesHandler(), position: .after(self))
+            let raw = RawBytesHandler()
+            try pipeline.addHandler(raw, position: .after(self))
             pipeline.removeHandler(encoder, promise: nil)
             pipeline.removeHandler(context: context, promise: nil)
-            // Forwards what it buffered past the response head to the raw handler.
-            pipeline.removeHandler(decoder, promise: nil)
+            // Forwards what it buffered past the response head to the raw handler (the first
+            // output of the process often comes in the same read as the 101 head). It does so
+            // outside a read, so no channelReadComplete follows: the NIOAsyncChannel's handler
+            // would keep those bytes until the next read, which may never come (the process
+            // waits for its stdin). Hence the read-complete sent once the decoder is gone.
+            let removed = context.eventLoop.makePromise(of: Void.self)
+            pipeline.removeHandler(decoder, promise: removed)
+            removed.futureResult.assumeIsolated().whenComplete { _ in raw.readComplete() }
         } catch {
             context.fireErrorCaught(error)
         }
@@ -69,9 +76,17 @@ private final class ResponsePartsHandler: ChannelInboundHandler, RemovableChanne
 private final class RawBytesHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = WireInbound
+    private var context: ChannelHandlerContext?
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         context.fireChannelRead(wrapInboundOut(.raw(unwrapInboundIn(data))))
     }
+
+    /// Delivers reads forwarded outside a read cycle (the decoder's leftovers).
+    func readComplete() { context?.fireChannelReadComplete() }
 }
 
 /// Turns `WireOutbound` into HTTP request parts, or raw bytes once the connection is hijacked (the

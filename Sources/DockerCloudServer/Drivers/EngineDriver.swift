@@ -38,6 +38,7 @@ final class EngineDriver: NodeDriver {
     private let nextHost = Atomic<Int>(0)
     private let tracked = Mutex<[String: Tracked]>([:])
     private let watchers = Mutex<[String: Task<Void, Never>]>([:])
+    private let negotiated = Mutex<Set<String>>([])
 
     init(endpoints: [EngineEndpoint], maxVersion: APIVersion, serverID: String, logger: Logger) throws {
         hosts = try endpoints.map { e in
@@ -52,7 +53,18 @@ final class EngineDriver: NodeDriver {
         for task in watchers.withLock({ Array($0.values) }) { task.cancel() }
     }
 
-    private func host(_ node: NodeSpec) throws -> Host {
+    /// The node's host, its API version negotiated (once per host: after a restart of the
+    /// server, nodes are not deployed again).
+    private func host(_ node: NodeSpec) async throws -> Host {
+        let h = try lookup(node)
+        if !negotiated.withLock({ $0.contains(h.key) }) {
+            try await h.client.negotiate()
+            negotiated.withLock { _ = $0.insert(h.key) }
+        }
+        return h
+    }
+
+    private func lookup(_ node: NodeSpec) throws -> Host {
         if let key = node.host, let h = hosts.first(where: { $0.key == key }) { return h }
         if let key = node.host { throw DriverError(description: "node \(node.uuid) is on \(key), which this server was not started with (--engine)") }
         throw DriverError(description: "node \(node.uuid) has not been deployed to an engine")
@@ -62,7 +74,7 @@ final class EngineDriver: NodeDriver {
 
     func deployNode(_ node: NodeSpec) async throws -> NodeFacts {
         let h: Host
-        if node.host != nil { h = try host(node) } else {
+        if node.host != nil { h = try await host(node) } else {
             let n = nextHost.wrappingAdd(1, ordering: .relaxed).oldValue
             h = hosts[n % hosts.count]
         }
@@ -70,11 +82,12 @@ final class EngineDriver: NodeDriver {
     }
 
     func upgradeNode(_ node: NodeSpec) async throws -> NodeFacts {
-        try await facts(try host(node))
+        try await facts(try await host(node))
     }
 
     private func facts(_ h: Host) async throws -> NodeFacts {
         try await h.client.negotiate()
+        negotiated.withLock { _ = $0.insert(h.key) }
         let info = try await h.client.info()
         watch(h)
         var ip = "127.0.0.1"
@@ -90,14 +103,14 @@ final class EngineDriver: NodeDriver {
     func terminateNode(_ node: NodeSpec) async throws {}
 
     func checkNode(_ node: NodeSpec) async -> Bool {
-        guard let h = try? host(node) else { return false }
+        guard let h = try? lookup(node) else { return false }
         return (try? await h.client.ping(timeout: .seconds(3))) != nil
     }
 
     // MARK: - Containers
 
     func prepareImage(_ spec: ContainerSpec, progress: @escaping @Sendable (String) -> Void) async throws {
-        let client = try host(spec.node).client
+        let client = try await host(spec.node).client
         if try await client.hasImage(spec.image) { return }
         progress("Pulling \(spec.image) on \(spec.node.name)\n")
         try await client.pullImage(spec.image) { message in
@@ -107,7 +120,7 @@ final class EngineDriver: NodeDriver {
     }
 
     func startContainer(_ spec: ContainerSpec, io: any ContainerIO) async throws -> StartedContainer {
-        let h = try host(spec.node)
+        let h = try await host(spec.node)
         let id: String
         if let existing = try await find(spec.uuid, on: h).first {
             id = existing.Id
@@ -136,7 +149,7 @@ final class EngineDriver: NodeDriver {
     }
 
     func adoptContainer(_ spec: ContainerSpec, io: any ContainerIO, since: Date?) async throws -> StartedContainer {
-        let h = try host(spec.node)
+        let h = try await host(spec.node)
         guard let found = try await find(spec.uuid, on: h).first else {
             throw DriverError(description: "container \(spec.name) is not on \(h.key)")
         }
@@ -158,7 +171,7 @@ final class EngineDriver: NodeDriver {
     }
 
     func stopContainer(_ uuid: String, node: NodeSpec) async throws {
-        let h = try host(node)
+        let h = try await host(node)
         for c in try await find(uuid, on: h) {
             do { try await h.client.stopContainer(c.Id, timeout: stopGrace) } catch let e as EngineError where e.isNotFound {}
         }
@@ -166,12 +179,12 @@ final class EngineDriver: NodeDriver {
 
     func removeContainer(_ uuid: String, node: NodeSpec) async throws {
         untrack(uuid)
-        let h = try host(node)
+        let h = try await host(node)
         for c in try await find(uuid, on: h) { try await h.client.removeContainer(c.Id, force: true) }
     }
 
     func inventory(_ node: NodeSpec) async throws -> [FoundContainer] {
-        let h = try host(node)
+        let h = try await host(node)
         let listed = try await h.client.listContainers(all: true, labels: ["\(EngineLabels.server)=\(serverID)", "\(EngineLabels.node)=\(node.uuid)"])
         var found: [FoundContainer] = []
         for c in listed {
@@ -190,7 +203,7 @@ final class EngineDriver: NodeDriver {
     // MARK: - Exec
 
     func exec(_ container: ContainerSpec, command: String, io: ExecIO) async throws -> Int {
-        let h = try host(container.node)
+        let h = try await host(container.node)
         var known = tracked.withLock { $0[container.uuid]?.engineID }
         if known == nil { known = try await find(container.uuid, on: h).first?.Id }
         guard let engineID = known else {
@@ -237,11 +250,13 @@ final class EngineDriver: NodeDriver {
         old?.logs?.cancel()
     }
 
+    func trackedEngineID(_ uuid: String) -> String? { tracked.withLock { $0[uuid]?.engineID } }
+
     private func untrack(_ uuid: String) {
         tracked.withLock { $0.removeValue(forKey: uuid) }?.logs?.cancel()
     }
 
-    private func reportExit(_ uuid: String, code: Int, oom: Bool = false) {
+    private func reportExit(_ uuid: String, code: Int, oom: Bool = false, reason: String? = nil) {
         let target: (any ContainerIO, Bool)? = tracked.withLock { table in
             guard var t = table[uuid], !t.exitReported else { return nil }
             t.exitReported = true
@@ -249,7 +264,7 @@ final class EngineDriver: NodeDriver {
             return (t.io, t.oomKilled || oom)
         }
         guard let (io, oomKilled) = target else { return }
-        io.exited(code: code, reason: oomKilled ? "Killed: out of memory (OOM)" : nil)
+        io.exited(code: code, reason: oomKilled ? "Killed: out of memory (OOM)" : reason)
     }
 
     /// Follows the container's log from `since`, handing each line with the engine's timestamp.
@@ -313,6 +328,8 @@ final class EngineDriver: NodeDriver {
         }
     }
 
+    static let removedElsewhere = "Removed from the node's engine outside docker-cloud"
+
     private func handle(_ event: EngineEvent) {
         guard event.kind == "container", let uuid = event.attributes[EngineLabels.container] else { return }
         switch event.action {
@@ -338,7 +355,7 @@ final class EngineDriver: NodeDriver {
         case "destroy":
             // Removed behind our back (we stop following before we remove one ourselves).
             guard tracked.withLock({ $0[uuid] }) != nil else { return }
-            reportExit(uuid, code: 137)
+            reportExit(uuid, code: 137, reason: Self.removedElsewhere)
             untrack(uuid)
         default:
             break
@@ -353,9 +370,120 @@ final class EngineDriver: NodeDriver {
                 let info = try await h.client.inspectContainer(id)
                 if info.State?.Running != true { reportExit(uuid, code: info.State?.ExitCode ?? 0, oom: info.State?.OOMKilled == true) }
             } catch let e as EngineError where e.isNotFound {
-                reportExit(uuid, code: 137)
+                reportExit(uuid, code: 137, reason: Self.removedElsewhere)
                 untrack(uuid)
             } catch {}
+        }
+    }
+}
+
+/// The engine's operations on one container of ours, found by its label.
+extension EngineDriver: ContainerOperations {
+    private func target(_ c: ContainerSpec) async throws -> (EngineClient, String) {
+        let h = try await host(c.node)
+        if let id = trackedEngineID(c.uuid) { return (h.client, id) }
+        guard let id = try await h.client.listContainers(all: true, labels: ["\(EngineLabels.container)=\(c.uuid)"]).first?.Id else {
+            throw EngineError(.status(404), "container \(c.name) is not on its node's engine")
+        }
+        return (h.client, id)
+    }
+
+    func top(_ c: ContainerSpec, psArgs: String?) async throws -> ProcessTable {
+        let (client, id) = try await target(c)
+        let list = try await client.top(id, psArgs: psArgs)
+        return ProcessTable(Titles: list.Titles, Processes: list.Processes)
+    }
+
+    func stats(_ c: ContainerSpec) async throws -> [UInt8] {
+        let (client, id) = try await target(c)
+        return try await client.stats(id)
+    }
+
+    func streamStats(_ c: ContainerSpec, _ each: @escaping @Sendable ([UInt8]) async throws -> Bool) async throws {
+        let (client, id) = try await target(c)
+        try await client.streamStats(id, each)
+    }
+
+    func changes(_ c: ContainerSpec) async throws -> [FileChange] {
+        let (client, id) = try await target(c)
+        return try await client.changes(id).map { FileChange(Path: $0.Path, Kind: $0.Kind) }
+    }
+
+    func export(_ c: ContainerSpec, _ chunk: @escaping @Sendable ([UInt8]) async throws -> Void) async throws {
+        let (client, id) = try await target(c)
+        try await client.export(id) { buffer in try await chunk(Array(buffer.readableBytesView)) }
+    }
+
+    func statPath(_ c: ContainerSpec, path: String) async throws -> String {
+        let (client, id) = try await target(c)
+        let stat = try await client.statPath(id, path: path)
+        return (try JSONEncoder().encode(stat)).base64EncodedString()
+    }
+
+    func getArchive(_ c: ContainerSpec, path: String, _ chunk: @escaping @Sendable ([UInt8]) async throws -> Void) async throws {
+        let (client, id) = try await target(c)
+        try await client.getArchive(id, path: path) { _, buffer in try await chunk(Array(buffer.readableBytesView)) }
+    }
+
+    func putArchive(_ c: ContainerSpec, path: String, tar: [UInt8]) async throws {
+        let (client, id) = try await target(c)
+        try await client.putArchive(id, path: path, tar: .bytes(tar))
+    }
+
+    func kill(_ c: ContainerSpec, signal: String) async throws {
+        let (client, id) = try await target(c)
+        try await client.kill(id, signal: signal)
+    }
+
+    func pause(_ c: ContainerSpec) async throws {
+        let (client, id) = try await target(c)
+        try await client.pause(id)
+    }
+
+    func unpause(_ c: ContainerSpec) async throws {
+        let (client, id) = try await target(c)
+        try await client.unpause(id)
+    }
+
+    func wait(_ c: ContainerSpec) async throws -> Int {
+        let (client, id) = try await target(c)
+        return try await client.wait(id).StatusCode
+    }
+
+    func rename(_ c: ContainerSpec, to name: String) async throws {
+        let (client, id) = try await target(c)
+        var renamed = c
+        renamed.name = name
+        try await client.rename(id, to: EngineContainerConfig.engineName(renamed))
+    }
+
+    func update(_ c: ContainerSpec, cpuShares: Int?, memory: Int?, memorySwap: Int?, cpuset: String?) async throws {
+        let (client, id) = try await target(c)
+        var u = ContainerUpdate()
+        u.CpuShares = cpuShares
+        u.Memory = memory.map(EngineContainerConfig.bytes(mebibytes:))
+        u.MemorySwap = memorySwap.map { $0 <= 0 ? $0 : EngineContainerConfig.bytes(mebibytes: $0) }
+        u.CpusetCpus = cpuset
+        _ = try await client.update(id, u)
+    }
+
+    func attach(_ c: ContainerSpec, input: AsyncStream<[UInt8]>, output: @escaping @Sendable (_ stream: String, _ bytes: [UInt8]) async -> Void) async throws {
+        let (client, id) = try await target(c)
+        let tty = c.tty
+        try await client.attach(id, stdin: c.stdinOpen) { stream in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if c.stdinOpen {
+                    group.addTask {
+                        for await bytes in input { try await stream.write(bytes) }
+                        stream.closeWrite()
+                    }
+                }
+                var demux = StreamDemultiplexer(tty ? .raw : .multiplexed)
+                while let bytes = try await stream.reader.next() {
+                    for chunk in try demux.feed(bytes.readableBytesView) { await output(chunk.stream.name, chunk.bytes) }
+                }
+                group.cancelAll()
+            }
         }
     }
 }

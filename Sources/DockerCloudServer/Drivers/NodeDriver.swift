@@ -141,3 +141,41 @@ protocol NodeDriver: Sendable {
 struct DriverError: Error, CustomStringConvertible {
     var description: String
 }
+
+/// The engine's own operations on one container, beyond the Docker Cloud API (our extension).
+/// Only drivers with a real engine have them; the control plane answers 4xx for the others.
+protocol ContainerOperations: Sendable {
+    func top(_ c: ContainerSpec, psArgs: String?) async throws -> ProcessTable
+    /// One stats sample as the engine's JSON.
+    func stats(_ c: ContainerSpec) async throws -> [UInt8]
+    /// Samples as the engine streams them (about one a second) until `each` returns false.
+    func streamStats(_ c: ContainerSpec, _ each: @escaping @Sendable ([UInt8]) async throws -> Bool) async throws
+    func changes(_ c: ContainerSpec) async throws -> [FileChange]
+    /// The container's filesystem as a tar, chunk by chunk.
+    func export(_ c: ContainerSpec, _ chunk: @escaping @Sendable ([UInt8]) async throws -> Void) async throws
+    /// What is at `path`: the engine's base64 JSON stat, as docker's archive API gives it.
+    func statPath(_ c: ContainerSpec, path: String) async throws -> String
+    func getArchive(_ c: ContainerSpec, path: String, _ chunk: @escaping @Sendable ([UInt8]) async throws -> Void) async throws
+    func putArchive(_ c: ContainerSpec, path: String, tar: [UInt8]) async throws
+    func kill(_ c: ContainerSpec, signal: String) async throws
+    func pause(_ c: ContainerSpec) async throws
+    func unpause(_ c: ContainerSpec) async throws
+    /// Waits for the main process to end; its exit code.
+    func wait(_ c: ContainerSpec) async throws -> Int
+    func rename(_ c: ContainerSpec, to name: String) async throws
+    func update(_ c: ContainerSpec, cpuShares: Int?, memory: Int?, memorySwap: Int?, cpuset: String?) async throws
+    /// The container's stdio: output to `output`, `input` to its stdin (if it keeps one open).
+    func attach(_ c: ContainerSpec, input: AsyncStream<[UInt8]>, output: @escaping @Sendable (_ stream: String, _ bytes: [UInt8]) async -> Void) async throws
+}
+
+/// `top`: column titles and one row per process.
+struct ProcessTable: Codable, Sendable {
+    var Titles: [String]
+    var Processes: [[String]]
+}
+
+/// `diff`: Kind 0 changed, 1 added, 2 deleted (the engine's numbering).
+struct FileChange: Codable, Sendable {
+    var Path: String
+    var Kind: Int
+}
