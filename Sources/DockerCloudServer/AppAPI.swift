@@ -157,7 +157,7 @@ extension ControlPlane {
         let body = try Body(req.body)
         let (service, action) = try write { tx -> (Service, Action) in
             var s = try fetch(Service.self, tx, uuid, caller)
-            guard !["Terminating", "Terminated"].contains(s.state) else { throw APIError.state("service", s.state, "update") }
+            try Lifecycle.service.check("update", s.state)
             var siblings: [String: String] = [:]
             if let st = s.stack {
                 for sib in try tx.children(Service.self, parent: ResourceURI.lastSegment(st)) where sib.state != "Terminated" { siblings[sib.name] = sib.resource_uri }
@@ -193,7 +193,7 @@ extension ControlPlane {
         }
         switch op {
         case "start":
-            guard ["Not running", "Stopped", "Partly running"].contains(s.state) else { throw APIError.state("service", s.state, "start") }
+            try Lifecycle.service.check("start", s.state)
             let stopped = containers.filter { $0.state == "Stopped" }
             try mark(stopped, "Starting")
             s.state = "Starting"
@@ -205,7 +205,7 @@ extension ControlPlane {
             let all = stopped.map(\.uuid) + created.map(\.uuid)
             return { let ok = await self.launch(all, sequential: sequential); self.settleService(uuid); return ok }
         case "stop":
-            guard ["Running", "Partly running", "Starting"].contains(s.state) || (s.state == "Stopped" && containers.contains { $0.state == "Running" }) else {
+            guard Lifecycle.service.permits("stop", s.state) || (s.state == "Stopped" && containers.contains { $0.state == "Running" }) else {
                 throw APIError.state("service", s.state, "stop")
             }
             let running = containers.filter { $0.state == "Running" || $0.state == "Starting" }
@@ -215,7 +215,7 @@ extension ControlPlane {
             let ids = running.map(\.uuid)
             return { await self.halt(ids); self.settleService(uuid); return true }
         case "scale":
-            guard ["Running", "Partly running", "Not running", "Stopped"].contains(s.state) else { throw APIError.state("service", s.state, "scale") }
+            try Lifecycle.service.check("scale", s.state)
             guard s.deployment_strategy != "EVERY_NODE" else {
                 throw APIError.badRequest("Service '\(s.name)' uses EVERY_NODE: it runs one container per node and cannot be scaled by hand")
             }
@@ -233,7 +233,7 @@ extension ControlPlane {
             let ids = victims.map(\.uuid)
             return { await self.destroy(ids); self.settleService(uuid); return true }
         case "redeploy":
-            guard ["Running", "Partly running", "Stopped", "Not running"].contains(s.state) else { throw APIError.state("service", s.state, "redeploy") }
+            try Lifecycle.service.check("redeploy", s.state)
             if s.target_num_containers > 0 || s.deployment_strategy == "EVERY_NODE", try eligibleNodes(tx, s, ns).isEmpty {
                 throw noNodesError(s, ns)
             }
@@ -275,7 +275,7 @@ extension ControlPlane {
                 return ok
             }
         case "terminate":
-            guard !["Terminating", "Terminated"].contains(s.state) else { throw APIError.state("service", s.state, "terminate") }
+            try Lifecycle.service.check("terminate", s.state)
             try mark(containers, "Terminating")
             s.state = "Terminating"
             try tx.put(s, namespace: ns, event: "update", parents: s.stack.map { [$0] } ?? [], resourceURI: s.resource_uri)
@@ -335,17 +335,17 @@ extension ControlPlane {
             let work: Work
             switch op {
             case "start":
-                guard c.state == "Stopped" else { throw APIError.state("container", c.state, "start") }
+                try Lifecycle.container.check("start", c.state)
                 c.state = "Starting"
                 try putContainer(tx, c, ns)
                 work = { let ok = await self.launch(uuid); if let service { self.settleService(service) }; return ok }
             case "stop":
-                guard c.state == "Running" || c.state == "Starting" else { throw APIError.state("container", c.state, "stop") }
+                try Lifecycle.container.check("stop", c.state)
                 c.state = "Stopping"
                 try putContainer(tx, c, ns)
                 work = { await self.halt([uuid]); if let service { self.settleService(service) }; return true }
             case "restart":
-                guard c.state == "Running" else { throw APIError.state("container", c.state, "restart") }
+                try Lifecycle.container.check("restart", c.state)
                 c.state = "Stopping"
                 try putContainer(tx, c, ns)
                 work = {
@@ -361,7 +361,7 @@ extension ControlPlane {
                     return ok
                 }
             case "redeploy":
-                guard c.state == "Running" || c.state == "Stopped" else { throw APIError.state("container", c.state, "redeploy") }
+                try Lifecycle.container.check("redeploy", c.state)
                 guard let service, let s = try tx.get(Service.self, service) else { throw APIError.badRequest("Container \(c.name) has no service to redeploy from") }
                 c.state = "Terminating"
                 try putContainer(tx, c, ns)
@@ -379,7 +379,7 @@ extension ControlPlane {
                     return ok
                 }
             case "terminate":
-                guard !["Terminating", "Terminated"].contains(c.state) else { throw APIError.state("container", c.state, "terminate") }
+                try Lifecycle.container.check("terminate", c.state)
                 c.state = "Terminating"
                 try putContainer(tx, c, ns)
                 // The service should not bring the container back: it wants one fewer.
@@ -471,7 +471,7 @@ extension ControlPlane {
         let (stack, action, work) = try write { tx -> (Stack, Action, [Work]) in
             let ns = caller.namespace
             var st = try fetch(Stack.self, tx, uuid, caller)
-            guard !ControlPlane.transitionalStackStates.contains(st.state), st.state != "Terminated" else { throw APIError.state("stack", st.state, "update") }
+            try Lifecycle.stack.check("update", st.state)
             if let name = try body.string("name"), name != st.name { throw APIError.badRequest("name: a stack cannot be renamed", field: "name") }
             if let nick = try body.string("nickname") { st.nickname = nick; try tx.put(st, namespace: ns, event: "update", resourceURI: st.resource_uri) }
             var works: [Work] = []
@@ -541,13 +541,8 @@ extension ControlPlane {
         let (stack, action, works) = try write { tx -> (Stack, Action, [Work]) in
             let ns = caller.namespace
             var st = try fetch(Stack.self, tx, uuid, caller)
-            let allowed: [String: [String]] = [
-                "start": ["Not Running", "Stopped", "Partly running"],
-                "stop": ["Running", "Partly running"],
-                "redeploy": ["Running", "Partly running", "Stopped"],
-                "terminate": ["Not Running", "Running", "Partly running", "Stopped"],
-            ]
-            guard allowed[op]?.contains(st.state) == true else { throw APIError.state("stack", st.state, op) }
+            guard Lifecycle.stack.allows[op] != nil else { throw APIError.notFound("Unknown stack operation '\(op)'") }
+            try Lifecycle.stack.check(op, st.state)
             var services = try tx.children(Service.self, parent: uuid).filter { $0.state != "Terminated" }
             // Link targets first, so that linking containers see their targets' addresses.
             services.sort { a, b in b.linked_to_service.contains { $0.to_service == a.resource_uri } }
@@ -665,7 +660,7 @@ extension ControlPlane {
         try body.rejectUnknown(allowed: ["name", "operation"])
         let (trigger, action) = try write { tx -> (Trigger, Action) in
             let s = try fetch(Service.self, tx, service, caller)
-            guard s.state != "Terminated" else { throw APIError.state("service", s.state, "add a trigger to") }
+            try Lifecycle.service.check("trigger", s.state, as: "add a trigger to")
             var t = Trigger()
             t.uuid = newUUID()
             t.operation = try body.choice("operation", Choices.triggerOperation) ?? "REDEPLOY"

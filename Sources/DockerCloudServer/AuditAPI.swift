@@ -106,9 +106,7 @@ extension ControlPlane {
     func cancelAction(_ req: APIRequest, _ caller: Caller, _ uuid: String, _ namespaces: [String]) throws -> APIResponse {
         let action = try write { tx -> Action in
             var a = try visibleAction(tx, uuid, namespaces)
-            guard a.state == "Pending" || a.state == "In progress" else {
-                throw APIError.state("action", a.state, "cancel")
-            }
+            try Lifecycle.action.check("cancel", a.state)
             a.state = "Canceling"
             a.can_be_canceled = false
             try tx.put(a, namespace: a.user, event: "update", parents: a.object.map { [$0] } ?? [], resourceURI: a.resource_uri)
@@ -121,7 +119,7 @@ extension ControlPlane {
     /// Replays an operation that takes no body (start, stop, redeploy, scale, terminate, deploy, ...).
     func retryAction(_ req: APIRequest, _ caller: Caller, _ uuid: String, _ namespaces: [String]) async throws -> APIResponse {
         let original = try read { tx in try visibleAction(tx, uuid, namespaces) }
-        guard ["Success", "Failed", "Canceled"].contains(original.state) else { throw APIError.state("action", original.state, "retry") }
+        try Lifecycle.action.check("retry", original.state)
         let method = HTTPRequest.Method(original.method)
         guard method == .post || method == .delete, let (sub, ns, segments) = APIRequest.parsePath(original.path),
               (method == .delete && segments.count == 2) || (method == .post && segments.count == 3) || (segments.count >= 5 && segments[4] == "call") else {

@@ -73,10 +73,7 @@ extension ControlPlane {
         guard let ops = driver as? any ContainerOperations else {
             throw APIError.badRequest("Container \(op) needs nodes with a Docker engine; this server's nodes are simulated (docker-cloud-server --engine)")
         }
-        // What needs a running process; files and changes are there as long as the container is.
-        let needsRunning: Set<String> = ["top", "stats", "kill", "pause", "unpause"]
-        if needsRunning.contains(op), c.state != "Running" { throw APIError.state("container", c.state, op) }
-        if ["Terminating", "Terminated"].contains(c.state) { throw APIError.state("container", c.state, op) }
+        try Lifecycle.container.check(op, c.state, as: op == "changes" ? "list the changes of" : op)
         return (c, spec, ops)
     }
 

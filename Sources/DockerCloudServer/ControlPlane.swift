@@ -137,7 +137,7 @@ public final class ControlPlane: Sendable {
             try write { tx in
                 guard var a = try tx.get(Action.self, uuid), let ns = try tx.namespace(of: Action.self, uuid) else { return }
                 if let log { try actionLog(tx, uuid, log) }
-                guard a.state == "In progress" || a.state == "Pending" || a.state == "Canceling" else { return }
+                guard Lifecycle.action.transitional.contains(a.state) else { return }
                 a.state = a.state == "Canceling" ? "Canceled" : (success ? "Success" : "Failed")
                 a.end_date = APIDate.rfc1123(Date())
                 a.can_be_canceled = false

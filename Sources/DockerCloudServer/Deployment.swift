@@ -80,8 +80,6 @@ struct ContainerMonitor: ContainerIO {
 }
 
 extension ControlPlane {
-    static let transitionalServiceStates: Set<String> = ["Starting", "Stopping", "Scaling", "Redeploying", "Terminating"]
-    static let transitionalStackStates: Set<String> = ["Starting", "Stopping", "Redeploying", "Terminating"]
 
     // MARK: - Derived state
 
@@ -98,7 +96,7 @@ extension ControlPlane {
         s.stopped_num_containers = live.filter { $0.state == "Stopped" }.count
         s.link_variables = Links.serviceVariables(s, containers: live, publicURL: publicURL)
         s.calculated_envvars = Links.calculatedEnv(s, containers: live, tx: tx, publicURL: publicURL)
-        if s.state != "Terminated", settle || !ControlPlane.transitionalServiceStates.contains(s.state) {
+        if s.state != "Terminated", settle || !Lifecycle.service.transitional.contains(s.state) {
             let derived: String
             if live.isEmpty { derived = s.deployed_datetime == nil ? "Not running" : "Stopped" }
             else if s.running_num_containers == live.count { derived = "Running" }
@@ -120,12 +118,12 @@ extension ControlPlane {
         let live = services.filter { $0.state != "Terminated" }
         if st.state != "Terminated" { st.services = live.map(\.resource_uri) }
         st.synchronized = live.allSatisfy(\.synchronized)
-        if st.state != "Terminated", settle || !ControlPlane.transitionalStackStates.contains(st.state) {
+        if st.state != "Terminated", settle || !Lifecycle.stack.transitional.contains(st.state) {
             let states = live.map(\.state)
             if states.isEmpty || states.allSatisfy({ $0 == "Not running" }) { st.state = st.deployed_datetime == nil ? "Not Running" : "Stopped" }
             else if states.allSatisfy({ $0 == "Running" }) { st.state = "Running" }
             else if states.contains(where: { $0 == "Running" || $0 == "Partly running" }) { st.state = "Partly running" }
-            else if states.contains(where: { ControlPlane.transitionalServiceStates.contains($0) }) { st.state = before.state }
+            else if states.contains(where: { Lifecycle.service.transitional.contains($0) }) { st.state = before.state }
             else { st.state = "Stopped" }
         }
         if st != before {
@@ -338,10 +336,12 @@ extension ControlPlane {
         let run = runtime.nextRun(uuid)
         do {
             let action = ControlPlane.currentAction
+            try checkCanceled(action)
             try await driver.prepareImage(spec) { [self] line in
                 guard let action else { return }
                 try? write { tx in try actionLog(tx, action, line) }
             }
+            try checkCanceled(action)
             let started = try await driver.startContainer(spec, io: ContainerMonitor(plane: self, uuid: uuid, service: service, source: name, run: run))
             // A stop or terminate that came while the engine was starting it wins: the engine
             // must end in the state the newer operation asked for.
@@ -364,7 +364,10 @@ extension ControlPlane {
             }
             return superseded == nil
         } catch {
+            let action = ControlPlane.currentAction
             try? write { tx in
+                // The action says why, in the engine's words.
+                if let action { try actionLog(tx, action, "Container \(name) could not start: \(error)\n") }
                 guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid),
                       c.state == "Starting", runtime.isCurrent(uuid, run) else { return }
                 c.state = "Stopped"
@@ -376,6 +379,14 @@ extension ControlPlane {
             }
             return false
         }
+    }
+
+    struct Canceled: Error, CustomStringConvertible { var description: String { "the action was canceled" } }
+
+    /// An operation stops at its next step once its action is being canceled (`action cancel`).
+    func checkCanceled(_ action: String?) throws {
+        guard let action else { return }
+        if try read({ tx in try tx.get(Action.self, action)?.state }) == "Canceling" { throw Canceled() }
     }
 
     /// What the engine says of a running container: its address when it has one, and the host

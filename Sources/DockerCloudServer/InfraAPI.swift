@@ -126,7 +126,7 @@ extension ControlPlane {
         let (cluster, action) = try write { tx -> (NodeCluster, Action) in
             let ns = caller.namespace
             var nc = try fetch(NodeCluster.self, tx, uuid, caller)
-            guard !["Terminating", "Terminated", "Deploying", "Scaling"].contains(nc.state) else { throw APIError.state("node cluster", nc.state, "update") }
+            try Lifecycle.nodeCluster.check("update", nc.state)
             if let nickname { nc.nickname = nickname }
             if let tags {
                 nc.tags = tags
@@ -198,13 +198,13 @@ extension ControlPlane {
             let work: Work
             switch op {
             case "deploy":
-                guard nc.state == "Init" else { throw APIError.state("node cluster", nc.state, "deploy") }
+                try Lifecycle.nodeCluster.check("deploy", nc.state)
                 nc.state = "Deploying"
                 try tx.put(nc, namespace: ns, event: "update", resourceURI: nc.resource_uri)
                 let ids = try addNodes(tx, nc, ns, count: nc.target_num_nodes)
                 work = { let ok = await self.deployNodes(ids); self.settleCluster(uuid); return ok }
             default:
-                guard ["Init", "Deployed", "Partly deployed", "Empty cluster"].contains(nc.state) else { throw APIError.state("node cluster", nc.state, "terminate") }
+                try Lifecycle.nodeCluster.check("terminate", nc.state)
                 nc.state = "Terminating"
                 try tx.put(nc, namespace: ns, event: "update", resourceURI: nc.resource_uri)
                 let nodes = try tx.children(Node.self, parent: uuid).filter { $0.state != "Terminated" }
@@ -363,7 +363,7 @@ extension ControlPlane {
         try body.rejectUnknown(allowed: ["nickname", "tags"])
         let (node, action) = try write { tx -> (Node, Action) in
             var n = try fetch(Node.self, tx, uuid, caller)
-            guard n.state != "Terminated" else { throw APIError.state("node", n.state, "update") }
+            try Lifecycle.node.check("update", n.state)
             if let v = try body.string("nickname") { n.nickname = v }
             if let v = try body.tags() { n.tags = v }
             try tx.put(n, namespace: caller.namespace, event: "update", parents: n.node_cluster.map { [$0] } ?? [], resourceURI: n.resource_uri)
@@ -417,7 +417,7 @@ extension ControlPlane {
             let work: Work
             switch op {
             case "docker-upgrade":
-                guard n.state == "Deployed" else { throw APIError.state("node", n.state, "upgrade") }
+                try Lifecycle.node.check("docker-upgrade", n.state, as: "upgrade")
                 n.state = "Upgrading"
                 work = {
                     guard let current = try? self.read({ tx in try tx.get(Node.self, uuid) }) else { return false }
@@ -431,7 +431,7 @@ extension ControlPlane {
                     return facts != nil
                 }
             case "health-check":
-                guard n.state == "Deployed" || n.state == "Unreachable" else { throw APIError.state("node", n.state, "health-check") }
+                try Lifecycle.node.check("health-check", n.state)
                 work = {
                     guard let current = try? self.read({ tx in try tx.get(Node.self, uuid) }) else { return false }
                     let ok = await self.driver.checkNode(self.nodeSpec(current))
@@ -444,7 +444,7 @@ extension ControlPlane {
                     return ok
                 }
             default:
-                guard n.state == "Deployed" || n.state == "Unreachable" else { throw APIError.state("node", n.state, "terminate") }
+                try Lifecycle.node.check("terminate", n.state)
                 n.state = "Terminating"
                 // The cluster now wants one node fewer, so it does not replace this one.
                 if let nc = n.node_cluster, var cluster = try tx.get(NodeCluster.self, ResourceURI.lastSegment(nc)) {

@@ -70,7 +70,7 @@ extension ControlPlane {
         case (.app, "container", 3, "exec"):
             let spec: ContainerSpec = try read { tx in
                 let c = try fetch(Container.self, tx, s[1], caller)
-                guard c.state == "Running" else { throw APIError.state("container", c.state, "exec in") }
+                try Lifecycle.container.check("exec", c.state, as: "exec in")
                 guard let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { throw APIError.state("container", "without node", "exec in") }
                 return try containerSpec(tx, c, node, caller.namespace)
             }
@@ -80,7 +80,7 @@ extension ControlPlane {
         case (.app, "container", 3, "stats"), (.app, "container", 3, "attach"):
             let spec: ContainerSpec = try read { tx in
                 let c = try fetch(Container.self, tx, s[1], caller)
-                guard c.state == "Running" else { throw APIError.state("container", c.state, s[2] == "stats" ? "follow the stats of" : "attach to") }
+                try Lifecycle.container.check(s[2], c.state, as: s[2] == "stats" ? "follow the stats of" : "attach to")
                 guard let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { throw APIError.state("container", "without node", s[2]) }
                 return try containerSpec(tx, c, node, caller.namespace)
             }
