@@ -1,7 +1,8 @@
 # docker-cloud: a Docker Cloud CLI and a self-hosted server for its API, in Swift.
 #   make run    build, start a local docker-cloud-server with embedded defaults
 #   make test   install what the tests need (as root), build, run every test
-#   make bench  benchmarks of the server (latency, throughput, fan-out, memory) and of the CLI vs 1.0.9
+#   make bench  benchmarks of the server (latency, throughput, fan-out, memory), of the CLI vs 1.0.9,
+#               and of real containers vs Docker Swarm and plain docker run on a private dockerd
 
 SWIFT       ?= swift
 BUILD_DIR   ?= .build
@@ -96,6 +97,8 @@ bench: deps
 	-bash ../shared/reference/original/install.sh $(REFERENCE_DIR) >/dev/null 2>&1
 	python3 bench/cli_bench.py --peak $(BUILD_DIR)/peak --ours $(BUILD_DIR)/release/docker-cloud \
 	  --server $(RELEASE_BIN) --original $(REFERENCE_DIR)/docker-cloud-ref $(if $(BENCH_SERVICES),--services $(BENCH_SERVICES))
+	python3 bench/engine_bench.py --ours $(BUILD_DIR)/release/docker-cloud --server $(RELEASE_BIN) \
+	  --dockerd-sh Tests/engine/dockerd.sh --rounds $(or $(BENCH_ROUNDS),3)
 
 # Man pages, generated from the command table (a test fails when they are stale).
 man: build

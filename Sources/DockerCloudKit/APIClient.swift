@@ -80,10 +80,42 @@ public final class APIClient: @unchecked Sendable {
     }
 
     /// Sends a request; retries idempotent ones on connection failures and 502/503/504 with back-off.
-    public func send(_ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil) throws -> HTTPReply {
+    /// `contentType` of the body (JSON by default); `timeout` in seconds (0: none) replaces the
+    /// client's for this request, `stallTimeout` gives up when nothing arrives for that long.
+    public func send(_ method: String, _ path: String, query: [(String, String)] = [], body: Data? = nil,
+                     contentType: String = "application/json", timeout: Int? = nil, stallTimeout: Int? = nil) throws -> HTTPReply {
+        try send(method, path, query: query, body: body, contentType: contentType, timeout: timeout, stallTimeout: stallTimeout, consume: nil)
+    }
+
+    /// A request whose successful answer's body goes to `consume` as it arrives (with the answer's
+    /// headers, names lowercased), never held whole in memory: exports and archives. No total
+    /// timeout; `stallTimeout` seconds without a byte give up. Not retried once a byte was consumed.
+    /// An error `consume` throws ends the transfer and is thrown as it is.
+    public func stream(_ method: String, _ path: String, query: [(String, String)] = [], stallTimeout: Int = 120,
+                       consume: @escaping ([String: String], UnsafeRawBufferPointer) throws -> Void) throws -> HTTPReply {
+        let state = StreamState()
+        do {
+            return try send(method, path, query: query, body: nil, contentType: "application/json", timeout: 0, stallTimeout: stallTimeout) { headers, bytes in
+                state.started = true
+                do { try consume(headers, bytes); return true } catch { state.failure = error; return false }
+            } retryable: { !state.started }
+        } catch {
+            if let failure = state.failure { throw failure }
+            throw error
+        }
+    }
+
+    private final class StreamState: @unchecked Sendable {
+        var started = false
+        var failure: Error?
+    }
+
+    private func send(_ method: String, _ path: String, query: [(String, String)], body: Data?, contentType: String,
+                      timeout: Int?, stallTimeout: Int?, consume: (([String: String], UnsafeRawBufferPointer) -> Bool)?,
+                      retryable: () -> Bool = { true }) throws -> HTTPReply {
         let target = url(path, query: query)
         var headers = ["Accept": "application/json"]
-        if body != nil { headers["Content-Type"] = "application/json" }
+        if body != nil { headers["Content-Type"] = contentType }
         lock.lock()
         let auth = authorization
         lock.unlock()
@@ -91,11 +123,11 @@ public final class APIClient: @unchecked Sendable {
         let idempotent = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"].contains(method)
         var delay = 0.2
         for attempt in 1...max(1, attempts) {
-            let last = attempt == attempts || !idempotent
+            let last = attempt == attempts || !idempotent || !retryable()
             do {
                 let started = DispatchTime.now().uptimeNanoseconds
                 trace?("request: \(method) \(redactedURL(target))\(body.map { " (\($0.count) bytes)" } ?? "")")
-                let reply = try pool.with { try $0.send(method, target, headers: headers, body: body) }
+                let reply = try pool.with { try $0.send(method, target, headers: headers, body: body, timeout: timeout, stallTimeout: stallTimeout, consume: consume) }
                 trace?("response: \(reply.status) for \(method) \(redactedURL(target)) in \((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) ms (\(reply.body.count) bytes)")
                 if [502, 503, 504].contains(reply.status), !last {
                     Thread.sleep(forTimeInterval: delay); delay *= 2
@@ -103,7 +135,7 @@ public final class APIClient: @unchecked Sendable {
                 }
                 guard (200..<300).contains(reply.status) else { throw APIClient.error(reply, method, target) }
                 return reply
-            } catch let error as TransportError where !last && (error.kind == .connect || error.kind == .timeout) {
+            } catch let error as TransportError where !last && retryable() && (error.kind == .connect || error.kind == .timeout) {
                 trace?("retrying in \(delay) s: \(error)")
                 Thread.sleep(forTimeInterval: delay); delay *= 2
             }

@@ -81,18 +81,47 @@ public final class CurlTransport: @unchecked Sendable {
 
     deinit { dc_easy_cleanup(handle) }
 
-    /// Collects what libcurl hands over: body bytes and header lines.
+    /// Collects what libcurl hands over: body bytes and header lines. With `consume`, a success's
+    /// body goes there as it arrives instead (an error's body is still kept, for its message).
     private final class Sink {
         var body = Data()
         var headerLines: [String] = []
+        /// The status of the last status line seen (0 before any).
+        var status = 0
+        var consume: (([String: String], UnsafeRawBufferPointer) -> Bool)?
+        var parsedHeaders: [String: String]?
+
+        var headers: [String: String] {
+            if let parsedHeaders { return parsedHeaders }
+            var answer: [String: String] = [:]
+            for line in headerLines.dropFirst() {
+                guard let colon = line.firstIndex(of: ":") else { continue }
+                answer[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+            parsedHeaders = answer
+            return answer
+        }
+
+        /// Body bytes: to `consume` for a success, else kept. False stops the transfer.
+        func take(_ bytes: UnsafeRawBufferPointer) -> Bool {
+            if let consume, (200..<300).contains(status) { return consume(headers, bytes) }
+            body.append(bytes.bindMemory(to: UInt8.self))
+            return true
+        }
     }
 
-    public func send(_ method: String, _ url: String, headers: [String: String] = [:], body: Data? = nil) throws -> HTTPReply {
+    /// One request. `timeout` (seconds, 0 for none) replaces the transport's for this request;
+    /// `stallTimeout` gives up when no byte arrives for that long. `consume` receives a success's
+    /// body as it arrives (returning false aborts the transfer); the reply's body is then empty.
+    public func send(_ method: String, _ url: String, headers: [String: String] = [:], body: Data? = nil,
+                     timeout: Int? = nil, stallTimeout: Int? = nil,
+                     consume: (@escaping ([String: String], UnsafeRawBufferPointer) -> Bool)? = nil) throws -> HTTPReply {
         lock.lock()
         defer { lock.unlock() }
         guard let handle else { throw TransportError(kind: .other, url: url, detail: String(cString: dc_curl_load_error())) }
         dc_easy_reset(handle)
         let sink = Sink()
+        sink.consume = consume
         let context = Unmanaged.passUnretained(sink).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         var list: UnsafeMutablePointer<curl_slist>? = nil
@@ -105,7 +134,13 @@ public final class CurlTransport: @unchecked Sendable {
             dc_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method)
             dc_setopt_slist(handle, CURLOPT_HTTPHEADER, list)
             dc_setopt_string(handle, CURLOPT_USERAGENT, userAgent)
-            dc_setopt_long(handle, CURLOPT_TIMEOUT, timeout)
+            dc_setopt_long(handle, CURLOPT_TIMEOUT, timeout ?? self.timeout)
+            if let stallTimeout, stallTimeout > 0 {
+                dc_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
+                dc_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, stallTimeout)
+            }
+            // HEAD answers have no body; libcurl must not wait for one.
+            if method == "HEAD" { dc_setopt_long(handle, CURLOPT_NOBODY, 1) }
             dc_setopt_long(handle, CURLOPT_CONNECTTIMEOUT, connectTimeout)
             dc_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
             dc_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
@@ -115,15 +150,18 @@ public final class CurlTransport: @unchecked Sendable {
             dc_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
             dc_setopt_callback(handle, CURLOPT_WRITEFUNCTION) { data, size, count, context in
                 let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
-                sink.body.append(UnsafeRawPointer(data!).assumingMemoryBound(to: UInt8.self), count: size * count)
-                return size * count
+                return sink.take(UnsafeRawBufferPointer(start: data, count: size * count)) ? size * count : 0
             }
             dc_setopt_pointer(handle, CURLOPT_HEADERDATA, context)
             dc_setopt_callback(handle, CURLOPT_HEADERFUNCTION) { data, size, count, context in
                 let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
                 let line = String(decoding: UnsafeRawBufferPointer(start: data, count: size * count), as: UTF8.self)
                 // A new status line (after a redirect or 100 Continue) starts a new header block.
-                if line.hasPrefix("HTTP/") { sink.headerLines.removeAll() }
+                if line.hasPrefix("HTTP/") {
+                    sink.headerLines.removeAll()
+                    sink.parsedHeaders = nil
+                    sink.status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
+                }
                 sink.headerLines.append(line.trimmingCharacters(in: .whitespacesAndNewlines))
                 return size * count
             }
@@ -141,11 +179,6 @@ public final class CurlTransport: @unchecked Sendable {
         }
         var status = 0
         dc_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        var replyHeaders: [String: String] = [:]
-        for line in sink.headerLines.dropFirst() {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            replyHeaders[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        return HTTPReply(status: status, headers: replyHeaders, body: sink.body, method: method, url: url)
+        return HTTPReply(status: status, headers: sink.headers, body: sink.body, method: method, url: url)
     }
 }

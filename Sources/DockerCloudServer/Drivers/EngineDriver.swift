@@ -39,6 +39,8 @@ final class EngineDriver: NodeDriver {
     private let tracked = Mutex<[String: Tracked]>([:])
     private let watchers = Mutex<[String: Task<Void, Never>]>([:])
     private let negotiated = Mutex<Set<String>>([])
+    /// "host image" pairs known to be on the engine, so a start costs no image check after the first.
+    private let images = Mutex<Set<String>>([])
 
     init(endpoints: [EngineEndpoint], maxVersion: APIVersion, serverID: String, logger: Logger) throws {
         hosts = try endpoints.map { e in
@@ -110,42 +112,60 @@ final class EngineDriver: NodeDriver {
     // MARK: - Containers
 
     func prepareImage(_ spec: ContainerSpec, progress: @escaping @Sendable (String) -> Void) async throws {
-        let client = try await host(spec.node).client
-        if try await client.hasImage(spec.image) { return }
-        progress("Pulling \(spec.image) on \(spec.node.name)\n")
-        try await client.pullImage(spec.image) { message in
-            let line = message.text
-            if !line.isEmpty { progress(line + "\n") }
+        let h = try await host(spec.node)
+        let key = h.key + " " + spec.image
+        if images.withLock({ $0.contains(key) }) { return }
+        if try await !h.client.hasImage(spec.image) {
+            progress("Pulling \(spec.image) on \(spec.node.name)\n")
+            try await h.client.pullImage(spec.image) { message in
+                let line = message.text
+                if !line.isEmpty { progress(line + "\n") }
+            }
         }
+        images.withLock { _ = $0.insert(key) }
     }
 
     func startContainer(_ spec: ContainerSpec, io: any ContainerIO) async throws -> StartedContainer {
         let h = try await host(spec.node)
-        let id: String
-        if let existing = try await find(spec.uuid, on: h).first {
-            id = existing.Id
-        } else {
-            var volumesFrom: [String] = []
-            for other in spec.volumesFrom {
-                if let found = try await find(other, on: h).first { volumesFrom.append(found.Id) }
-            }
-            let config = EngineContainerConfig.make(spec, serverID: serverID, volumesFrom: volumesFrom)
-            do {
-                id = try await h.client.createContainer(name: EngineContainerConfig.engineName(spec), config).Id
-            } catch let e as EngineError where e.isConflict {
-                // An earlier attempt created it under that name (a restart in the middle): use it.
-                guard let again = try await find(spec.uuid, on: h).first else { throw e }
-                id = again.Id
-            }
-        }
-        track(spec.uuid, Tracked(host: h.key, engineID: id, io: io, tty: spec.tty))
+        // The engine container of an earlier start (a restart), else a new one. The engine name is
+        // fixed by our uuid, so a create that an interrupted attempt already made conflicts, and
+        // the existing container is used: never two for one of ours.
+        var id = trackedEngineID(spec.uuid)
+        if id == nil { id = try await create(spec, on: h) }
+        guard var engineID = id else { throw DriverError(description: "no engine container for \(spec.name)") }
+        track(spec.uuid, Tracked(host: h.key, engineID: engineID, io: io, tty: spec.tty))
         do {
-            try await h.client.startContainer(id)
+            do {
+                try await h.client.startContainer(engineID)
+            } catch let e as EngineError where e.isNotFound {
+                // Removed behind our back since: make it again.
+                engineID = try await create(spec, on: h)
+                track(spec.uuid, Tracked(host: h.key, engineID: engineID, io: io, tty: spec.tty))
+                try await h.client.startContainer(engineID)
+            }
         } catch {
             untrack(spec.uuid)
             throw error
         }
-        return try await followStarted(spec.uuid, h, id, since: nil)
+        return try await followStarted(spec.uuid, h, engineID, since: nil)
+    }
+
+    private func create(_ spec: ContainerSpec, on h: Host) async throws -> String {
+        var volumesFrom: [String] = []
+        for other in spec.volumesFrom {
+            if let found = try await find(other, on: h).first { volumesFrom.append(found.Id) }
+        }
+        let config = EngineContainerConfig.make(spec, serverID: serverID, volumesFrom: volumesFrom)
+        do {
+            return try await h.client.createContainer(name: EngineContainerConfig.engineName(spec), config).Id
+        } catch let e as EngineError where e.isConflict {
+            guard let existing = try await find(spec.uuid, on: h).first else { throw e }
+            return existing.Id
+        } catch let e as EngineError where e.isNotFound {
+            // The image went away since it was checked: its check must be made again.
+            images.withLock { _ = $0.remove(h.key + " " + spec.image) }
+            throw e
+        }
     }
 
     func adoptContainer(_ spec: ContainerSpec, io: any ContainerIO, since: Date?) async throws -> StartedContainer {
