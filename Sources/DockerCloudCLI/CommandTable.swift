@@ -22,6 +22,8 @@
 // - `--no-autoredeploy`, `--no-privileged`, `--no-sequential` (negatable) on run, service create/run/set;
 // - `--timeout SECONDS` after every `--sync`;
 // - `--password-stdin` on `repository register` and `repository update`;
+// - the container verbs of the engine, as the docker CLI has them (`containerEngineVerbs`): `container attach,
+//   cp, diff, export, kill, pause, rename, restart, stats, top, unpause, update, wait`;
 // - the top-level verbs `version` and `completion bash|zsh`, the verb `trigger call URL`, and the hidden
 //   `__complete KIND` that completions call for live names, and `__man DIR` behind `make man`.
 //
@@ -193,8 +195,138 @@ private enum CommandTableParts {
                     containerIdentifiers,
                 ]
             ),
-        ]
+        ] + containerEngineVerbs
     )
+
+    /// The container verbs beyond 1.0.9: the engine's operations, as the docker CLI names them
+    /// (they need a server whose nodes run a Docker engine).
+    static let containerEngineVerbs = [
+        Command(
+            "attach",
+            summary: "Attach to a running container's input and output",
+            description: "Attach to a running container: its output on stdout and stderr, and standard input to it when it was created with stdin_open. On a terminal and for a container with a tty, keystrokes go to the container (Ctrl-C too) and Ctrl-P Ctrl-Q detaches; otherwise Ctrl-C ends. The exit status is the container's when its process ends.",
+            options: [
+                Option("no-stdin", kind: .flag, help: "Do not attach standard input"),
+            ],
+            positionals: [
+                containerIdentifier,
+            ]
+        ),
+        Command(
+            "cp",
+            summary: "Copy files or folders between a container and the local filesystem",
+            description: "Copy files or folders between a container and the local filesystem, as docker cp does: CONTAINER:SRC_PATH DEST_PATH, or SRC_PATH CONTAINER:DEST_PATH. A directory is copied recursively; SRC_PATH/. copies what it holds. '-' as DEST_PATH writes a tar archive to stdout; '-' as SRC_PATH reads one from stdin and unpacks it into the directory DEST_PATH.",
+            positionals: [
+                Positional("source", help: "CONTAINER:SRC_PATH, a local path, or - for a tar archive on stdin", completion: .file),
+                Positional("destination", help: "CONTAINER:DEST_PATH, a local path, or - for a tar archive on stdout", completion: .file),
+            ]
+        ),
+        Command(
+            "diff",
+            summary: "Show changes to files in a container's filesystem",
+            description: "Show the changes to files and directories in a container's filesystem: A (added), C (changed), D (deleted)",
+            options: [
+                formatOption,
+            ],
+            positionals: [
+                containerIdentifier,
+            ]
+        ),
+        Command(
+            "export",
+            summary: "Export a container's filesystem as a tar archive",
+            description: "Export a container's filesystem as a tar archive, to stdout (never to a terminal) or to a file",
+            options: [
+                Option("output", short: "o", metavar: "FILE", help: "Write to a file, instead of stdout", completion: .file),
+            ],
+            positionals: [
+                containerIdentifier,
+            ]
+        ),
+        Command(
+            "kill",
+            summary: "Send a signal to running containers",
+            options: [
+                Option("signal", short: "s", help: "Signal to send to the container, by name or number (default: SIGKILL)"),
+            ],
+            positionals: [
+                containerIdentifiers,
+            ]
+        ),
+        Command(
+            "pause",
+            summary: "Pause all processes within containers",
+            positionals: [
+                containerIdentifiers,
+            ]
+        ),
+        Command(
+            "rename",
+            summary: "Rename a container",
+            positionals: [
+                containerIdentifier,
+                Positional("new_name", help: "The container's new name"),
+            ]
+        ),
+        Command(
+            "restart",
+            summary: "Restart running containers",
+            options: syncOptions,
+            positionals: [
+                containerIdentifiers,
+            ]
+        ),
+        Command(
+            "stats",
+            summary: "Display a live stream of containers' resource usage",
+            description: "Display the resource usage of running containers (CPU, memory, network and block I/O, processes) as docker stats does, following it until interrupted",
+            options: [
+                Option("no-stream", kind: .flag, help: "Print one sample per container and exit"),
+                formatOption,
+            ],
+            positionals: [
+                containerIdentifiers,
+            ]
+        ),
+        Command(
+            "top",
+            summary: "Display the running processes of a container",
+            options: [
+                formatOption,
+            ],
+            positionals: [
+                containerIdentifier,
+                Positional("ps_options", .remainder, help: "Options for ps (default: -ef)"),
+            ]
+        ),
+        Command(
+            "unpause",
+            summary: "Unpause all processes within containers",
+            positionals: [
+                containerIdentifiers,
+            ]
+        ),
+        Command(
+            "update",
+            summary: "Update the resource limits of running containers",
+            options: [
+                cpusharesOption,
+                memoryOption,
+                Option("memory-swap", metavar: "MEMORY_SWAP", help: "Memory plus swap limit in MB (-1: unlimited swap)", integer: true),
+                Option("cpuset", metavar: "CPUS", help: "CPUs in which to allow execution (0-3, 0,1)"),
+            ],
+            positionals: [
+                containerIdentifiers,
+            ]
+        ),
+        Command(
+            "wait",
+            summary: "Block until containers stop, then print their exit codes",
+            positionals: [
+                containerIdentifiers,
+            ]
+        ),
+    ]
 
     static let event = Command(
         "event",
@@ -430,6 +562,14 @@ private enum CommandTableParts {
     static let taggableIdentifiers = Positional("identifier", .oneOrMore, help: "UUID or name of services, nodes or nodeclusters")
     static let triggerServiceIdentifier = Positional("identifier", help: "UUID or name of services", completion: .service)
 
+    /// Resource limits: of a new service (`run`, `service create/run/set`) and of a running
+    /// container (`container update`).
+    static let cpusharesOption = Option("cpushares", help: "Relative weight for CPU Shares", integer: true)
+    static let memoryOption = Option("memory", help: "RAM memory hard limit in MB", integer: true)
+
+    /// The positional of the container verbs that take exactly one container.
+    static let containerIdentifier = Positional("identifier", help: "Container's UUID (either long or short) or name[.stack_name]", completion: .container)
+
     /// `-f/--follow` and `-t/--tail` of the logs commands.
     static let logOptions = [
         Option("follow", short: "f", kind: .flag, help: "Follow log output"),
@@ -461,8 +601,8 @@ private enum CommandTableParts {
                                   publishHelp: String = "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \"80:80/tcp\"") -> [Option] {
         [
         Option("name", short: "n", help: "A human-readable name for the service (default: image_tag without namespace)"),
-        Option("cpushares", help: "Relative weight for CPU Shares", integer: true),
-        Option("memory", help: "RAM memory hard limit in MB", integer: true),
+        cpusharesOption,
+        memoryOption,
         Option("privileged", kind: .flag, help: "Give extended privileges to this container", negatable: true),
         Option("target-num-containers", short: "t", help: "The number of containers to run for this service (default: 1)", integer: true),
         Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
@@ -638,8 +778,8 @@ private enum CommandTableParts {
         description: "Change service properties. This command REPLACES the existing properties.",
         options: [
             Option("image", help: "The name of the image used to deploy this service"),
-            Option("cpushares", help: "Relative weight for CPU Shares", integer: true),
-            Option("memory", help: "RAM memory hard limit in MB", integer: true),
+            cpusharesOption,
+            memoryOption,
             Option("privileged", kind: .flag, help: "Give extended privileges to this container (--no-privileged: Reclaim extended privileges from this container)", negatable: true),
             Option("target-num-containers", short: "t", help: "The number of containers to run for this service", integer: true),
             Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),

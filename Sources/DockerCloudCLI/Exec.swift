@@ -28,15 +28,33 @@ enum ExecCommand {
         let socket = try Streams.open(ctx, ResourceURI.exec(namespace: ctx.config.namespace, container: uuid), query: query)
         defer { socket.close() }
         var session = ExecSession(socket: socket, terminal: terminal)
+        session.readWholeInputFirst = !terminal
         return try session.run()
     }
 }
 
-/// The loop of one exec: poll stdin and the socket, forward keystrokes, write output.
+/// The loop of one exec (and of `container attach`): poll stdin and the socket, forward
+/// keystrokes, write output.
 struct ExecSession {
     let socket: WebSocket
+    /// Raw mode: every keystroke goes to the other side.
     let terminal: Bool
     var stdinOpen = true
+    /// Exec without a terminal: stdin is sent whole before anything else.
+    var readWholeInputFirst = false
+    /// Exec: the window size on start and on SIGWINCH.
+    var sendsResize = true
+    /// What tells the other side that stdin ended (exec: Ctrl-D); nil sends nothing.
+    var endOfInput: String? = "\u{04}"
+    /// Keys that end the session, the container left running (attach: Ctrl-P Ctrl-Q).
+    var detachKeys: [UInt8]?
+    private var detachMatched = 0
+    private(set) var detached = false
+
+    init(socket: WebSocket, terminal: Bool) {
+        self.socket = socket
+        self.terminal = terminal
+    }
 
     static let resized = SignalFlag()
 
@@ -49,20 +67,22 @@ struct ExecSession {
             // Output processing stays on: a bare "\n" from the container still returns the carriage.
             raw.c_oflag = saved.c_oflag
             tcsetattr(0, TCSANOW, &raw)
-            signal(SIGWINCH) { _ in ExecSession.resized.set() }
-            sendSize()
+            if sendsResize {
+                signal(SIGWINCH) { _ in ExecSession.resized.set() }
+                sendSize()
+            }
         }
         defer {
             if terminal {
                 tcsetattr(0, TCSANOW, &saved)
-                signal(SIGWINCH, SIG_DFL)
+                if sendsResize { signal(SIGWINCH, SIG_DFL) }
             }
         }
-        if !terminal {
+        if readWholeInputFirst && stdinOpen {
             // Whole stdin first (a pipe or a file), then end-of-input.
             let input = FileHandle.standardInput.readDataToEndOfFile()
             if !input.isEmpty { try socket.send(text: String(decoding: input, as: UTF8.self)) }
-            try socket.send(text: "\u{04}")
+            if let endOfInput { try socket.send(text: endOfInput) }
             stdinOpen = false
         }
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -81,12 +101,34 @@ struct ExecSession {
                 let n = read(0, &buffer, buffer.count)
                 if n <= 0 {
                     stdinOpen = false
-                    try socket.send(text: "\u{04}")
+                    if let endOfInput { try socket.send(text: endOfInput) }
                 } else {
-                    try socket.send(binary: Array(buffer[..<n]))
+                    let keys = detachKeys.map { filterDetachKeys(Array(buffer[..<n]), $0) } ?? Array(buffer[..<n])
+                    if !keys.isEmpty { try socket.send(binary: keys) }
+                    if detached { return 0 }
                 }
             }
         }
+    }
+
+    /// Keystrokes to forward: a complete detach sequence is taken out (and ends the session), a
+    /// partial one held back until the next key shows whether it completes.
+    mutating func filterDetachKeys(_ input: [UInt8], _ keys: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        for byte in input {
+            if byte == keys[detachMatched] {
+                detachMatched += 1
+                if detachMatched == keys.count { detached = true; detachMatched = 0; return out }
+                continue
+            }
+            if detachMatched > 0 {
+                out += keys[..<detachMatched]
+                detachMatched = 0
+                if byte == keys[0] { detachMatched = 1; continue }
+            }
+            out.append(byte)
+        }
+        return out
     }
 
     /// Output frames are written out; the close ends the session with the status in its reason.

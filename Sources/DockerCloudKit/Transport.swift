@@ -115,7 +115,7 @@ public final class CurlTransport: @unchecked Sendable {
     /// body as it arrives (returning false aborts the transfer); the reply's body is then empty.
     public func send(_ method: String, _ url: String, headers: [String: String] = [:], body: Data? = nil,
                      timeout: Int? = nil, stallTimeout: Int? = nil,
-                     consume: (@escaping ([String: String], UnsafeRawBufferPointer) -> Bool)? = nil) throws -> HTTPReply {
+                     consume: (([String: String], UnsafeRawBufferPointer) -> Bool)? = nil) throws -> HTTPReply {
         lock.lock()
         defer { lock.unlock() }
         guard let handle else { throw TransportError(kind: .other, url: url, detail: String(cString: dc_curl_load_error())) }

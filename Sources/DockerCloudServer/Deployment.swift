@@ -421,7 +421,19 @@ extension ControlPlane {
             privileged: c.privileged, capAdd: c.cap_add, capDrop: c.cap_drop, devices: c.devices, dns: c.dns,
             dnsSearch: c.dns_search, extraHosts: c.extra_hosts, securityOpt: c.security_opt, labels: c.labels,
             readOnly: c.read_only, pid: c.pid, net: c.net, macAddress: c.mac_address, cgroupParent: c.cgroup_parent,
-            node: nodeSpec(node))
+            registryAuth: try registryCredentials(tx, image: c.image_name, ns), node: nodeSpec(node))
+    }
+
+    /// The login the namespace registered for the image's repository (`repository register`).
+    func registryCredentials(_ tx: Tx, image: String, _ ns: String) throws -> RegistryCredentials? {
+        var name = image
+        if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
+        if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") { name = String(name[..<colon]) }
+        let uri = ResourceURI.object(.repository, namespace: ns, id: name)
+        guard let stored = try tx.setting("credentials:\(uri)"),
+              let fields = try? JSONDecoder().decode([String: String].self, from: Data(stored.utf8)),
+              let user = fields["username"], let password = fields["password"] else { return nil }
+        return RegistryCredentials(username: user, password: password, server: ControlPlane.registryHost(of: name))
     }
 
     func nodeSpec(_ node: Node) -> NodeSpec {

@@ -149,13 +149,18 @@ public final class EngineClient: Sendable {
         do {
             return try await withTaskCancellationHandler {
                 try await channel.executeThenClose { inbound, outbound in
-                    try await outbound.write(.head(head(for: request)))
+                    // Head, body and end in one write where possible: the engine may answer (101)
+                    // as soon as it has the head, and nothing should be left to write by then.
                     switch request.body {
-                    case .none: break
-                    case .bytes(let bytes): try await outbound.write(.body(ByteBuffer(bytes: bytes)))
-                    case .file(let path): try await Self.writeFile(path, to: outbound)
+                    case .none:
+                        try await outbound.write(contentsOf: [.head(head(for: request)), .end])
+                    case .bytes(let bytes):
+                        try await outbound.write(contentsOf: [.head(head(for: request)), .body(ByteBuffer(bytes: bytes)), .end])
+                    case .file(let path):
+                        try await outbound.write(.head(head(for: request)))
+                        try await Self.writeFile(path, to: outbound)
+                        try await outbound.write(.end)
                     }
-                    try await outbound.write(.end)
                     let reader = BodyReader(inbound.makeAsyncIterator())
                     guard let head = try await reader.head() else {
                         throw EngineError(.protocolViolation, "\(call): \(endpoint) closed the connection without an answer")

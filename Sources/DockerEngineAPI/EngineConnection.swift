@@ -31,11 +31,13 @@ private final class ResponsePartsHandler: ChannelInboundHandler, RemovableChanne
 
     private let decoder: ByteToMessageHandler<HTTPResponseDecoder>
     private let encoder: HTTPRequestEncoder
+    private let requestParts: RequestPartsHandler
     private var switching = false
 
-    init(decoder: ByteToMessageHandler<HTTPResponseDecoder>, encoder: HTTPRequestEncoder) {
+    init(decoder: ByteToMessageHandler<HTTPResponseDecoder>, encoder: HTTPRequestEncoder, requestParts: RequestPartsHandler) {
         self.decoder = decoder
         self.encoder = encoder
+        self.requestParts = requestParts
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -56,6 +58,8 @@ private final class ResponsePartsHandler: ChannelInboundHandler, RemovableChanne
         do {
             let raw = RawBytesHandler()
             try pipeline.addHandler(raw, position: .after(self))
+            // From now on request parts must not reach the socket: the encoder is gone.
+            requestParts.hijacked = true
             pipeline.removeHandler(encoder, promise: nil)
             pipeline.removeHandler(context: context, promise: nil)
             // Forwards what it buffered past the response head to the raw handler (the first
@@ -93,9 +97,23 @@ private final class RawBytesHandler: ChannelInboundHandler {
 /// request encoder is gone by then, so they go straight to the socket or TLS).
 private final class RequestPartsHandler: ChannelOutboundHandler {
     typealias OutboundIn = WireOutbound
+    /// Set on `101`: the encoder has left the pipeline, so an HTTP part written now (the request's
+    /// end, when the engine answered before the client had finished writing) would reach the
+    /// socket as a part, not bytes, and crash the channel. The end is dropped; a body is refused.
+    var hijacked = false
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        switch unwrapOutboundIn(data) {
+        let part = unwrapOutboundIn(data)
+        if false && hijacked {
+            switch part {
+            case .raw: break
+            case .end: promise?.succeed(()); return
+            case .head, .body:
+                promise?.fail(EngineError(.protocolViolation, "the engine switched protocols before the request was sent"))
+                return
+            }
+        }
+        switch part {
         case .head(let head): context.write(NIOAny(HTTPClientRequestPart.head(head)), promise: promise)
         case .body(let bytes): context.write(NIOAny(HTTPClientRequestPart.body(.byteBuffer(bytes))), promise: promise)
         case .end: context.write(NIOAny(HTTPClientRequestPart.end(nil)), promise: promise)
@@ -135,8 +153,9 @@ struct EngineConnector: Sendable {
                 let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
                 try pipeline.addHandler(encoder)
                 try pipeline.addHandler(decoder)
-                try pipeline.addHandler(ResponsePartsHandler(decoder: decoder, encoder: encoder))
-                try pipeline.addHandler(RequestPartsHandler())
+                let requestParts = RequestPartsHandler()
+                try pipeline.addHandler(ResponsePartsHandler(decoder: decoder, encoder: encoder, requestParts: requestParts))
+                try pipeline.addHandler(requestParts)
                 return try WireChannel(wrappingChannelSynchronously: channel,
                                        configuration: .init(isOutboundHalfClosureEnabled: true))
             }

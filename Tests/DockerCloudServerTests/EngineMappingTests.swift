@@ -19,7 +19,7 @@ final class EngineMappingTests: XCTestCase {
             volumesFrom: [], cpuShares: 512, cpuset: "0", memory: 64, memorySwap: -1, privileged: true,
             capAdd: ["NET_ADMIN"], capDrop: ["MKNOD"], devices: ["/dev/fuse", "/dev/sda:/dev/xvda:r"], dns: ["1.1.1.1"],
             dnsSearch: ["example.org"], extraHosts: ["db:10.0.0.2"], securityOpt: ["no-new-privileges"], labels: ["team": "a"],
-            readOnly: true, pid: "host", net: "host", macAddress: "", cgroupParent: "",
+            readOnly: true, pid: "host", net: "host", macAddress: "", cgroupParent: "", registryAuth: nil,
             node: NodeSpec(uuid: "node-1", name: "n", provider: "local", nodeType: "local", host: "h"))
     }
 

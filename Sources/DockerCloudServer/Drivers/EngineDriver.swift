@@ -117,7 +117,8 @@ final class EngineDriver: NodeDriver {
         if images.withLock({ $0.contains(key) }) { return }
         if try await !h.client.hasImage(spec.image) {
             progress("Pulling \(spec.image) on \(spec.node.name)\n")
-            try await h.client.pullImage(spec.image) { message in
+            let auth = spec.registryAuth.map { RegistryAuth(username: $0.username, password: $0.password, serveraddress: $0.server) }
+            try await h.client.pullImage(spec.image, auth: auth) { message in
                 let line = message.text
                 if !line.isEmpty { progress(line + "\n") }
             }

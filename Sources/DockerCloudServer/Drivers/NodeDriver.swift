@@ -67,7 +67,17 @@ struct ContainerSpec: Sendable {
     var net: String
     var macAddress: String
     var cgroupParent: String
+    /// Credentials of the image's private registry, when the namespace registered its repository.
+    var registryAuth: RegistryCredentials?
     var node: NodeSpec
+}
+
+/// A registry login for pulls. Never printed: `description` hides the password.
+struct RegistryCredentials: Sendable, CustomStringConvertible {
+    var username: String
+    var password: String
+    var server: String
+    var description: String { "\(username)@\(server)" }
 }
 
 /// What the driver reports once a container runs.
