@@ -59,6 +59,8 @@ enum Lifecycle {
     static func waitForAction(_ api: APIClient, _ uri: String, timeout: Double?) throws {
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         var last = ""
+        // Quick at first (most actions end within a second), then every half second.
+        var pause = 0.05
         while true {
             let action = try api.get(JSONValue.self, uri)
             let state = action["state"]?.stringValue ?? ""
@@ -71,7 +73,8 @@ enum Lifecycle {
             if let deadline, Date() >= deadline {
                 throw CommandError(description: "Timed out after \(Int(timeout!)) s waiting for \(uri) (state: \(state))")
             }
-            Thread.sleep(forTimeInterval: 0.5)
+            Thread.sleep(forTimeInterval: pause)
+            pause = min(pause * 2, 0.5)
         }
     }
 

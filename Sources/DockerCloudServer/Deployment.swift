@@ -7,7 +7,13 @@ import Synchronization
 /// container is current (so a late exit of an old process is ignored) and restart back-off.
 final class RuntimeState: Sendable {
     let runs = Mutex<[String: Int]>([:])
+    /// The last run of each container whose exit was handled: a start that returns after its
+    /// process already ended (a command that exits at once) must not record it Running.
+    let exitedRuns = Mutex<[String: Int]>([:])
     let restarts = Mutex<[String: (count: Int, last: ContinuousClock.Instant)]>([:])
+
+    func markExited(_ uuid: String, _ run: Int) { exitedRuns.withLock { $0[uuid] = run } }
+    func hasExited(_ uuid: String, _ run: Int) -> Bool { exitedRuns.withLock { $0[uuid] == run } }
 
     func nextRun(_ uuid: String) -> Int {
         runs.withLock { $0[uuid, default: 0] += 1; return $0[uuid]! }
@@ -15,6 +21,7 @@ final class RuntimeState: Sendable {
     func isCurrent(_ uuid: String, _ run: Int) -> Bool { runs.withLock { $0[uuid] == run } }
     func forget(_ uuid: String) {
         runs.withLock { _ = $0.removeValue(forKey: uuid) }
+        exitedRuns.withLock { _ = $0.removeValue(forKey: uuid) }
         restarts.withLock { _ = $0.removeValue(forKey: uuid) }
     }
     /// Delay before the next automatic restart: doubles from 100 ms to 10 s, reset after a minute up.
@@ -39,10 +46,15 @@ struct ContainerMonitor: ContainerIO {
     let service: String?
     let source: String
     let run: Int
+    /// After an adoption: the lines already stored for the last second the log had, which the
+    /// engine sends again (the store keeps whole seconds, the engine's `since` is that second).
+    var resume: ResumeFilter? = nil
 
     /// Stores the lines in one transaction (each with its engine's time), then publishes them.
     func output(_ lines: [OutputLine]) {
         guard plane.runtime.isCurrent(uuid, run), !lines.isEmpty else { return }
+        let lines = resume?.fresh(lines) ?? lines
+        guard !lines.isEmpty else { return }
         var pieces: [(OutputLine, String)] = []
         for line in lines {
             var current = ""
@@ -76,6 +88,29 @@ struct ContainerMonitor: ContainerIO {
     func startedElsewhere() {
         let plane = self.plane, uuid = self.uuid, run = self.run
         Task { await plane.containerStartedElsewhere(uuid, run: run) }
+    }
+}
+
+/// Drops, in order, the lines of one second that the store has already.
+final class ResumeFilter: Sendable {
+    private let second: Int
+    private let pending: Mutex<[String]>
+
+    init(second: Int, stored: [String]) {
+        self.second = second
+        pending = Mutex(stored)
+    }
+
+    func fresh(_ lines: [OutputLine]) -> [OutputLine] {
+        pending.withLock { pending in
+            guard !pending.isEmpty else { return lines }
+            return lines.filter { line in
+                let at = Int(line.date.timeIntervalSince1970)
+                if at > second { pending.removeAll(); return true }
+                if at == second, let next = pending.first, next == line.text { pending.removeFirst(); return false }
+                return at >= second
+            }
+        }
     }
 }
 
@@ -347,7 +382,9 @@ extension ControlPlane {
             // must end in the state the newer operation asked for.
             let superseded: String? = try write { tx in
                 guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return "Terminated" }
-                guard c.state == "Starting", runtime.isCurrent(uuid, run) else { return runtime.isCurrent(uuid, run) ? c.state : nil }
+                guard c.state == "Starting", runtime.isCurrent(uuid, run), !runtime.hasExited(uuid, run) else {
+                    return runtime.isCurrent(uuid, run) && !runtime.hasExited(uuid, run) ? c.state : nil
+                }
                 c.state = "Running"
                 c.started_datetime = APIDate.rfc1123(Date())
                 c.exit_code = nil
@@ -492,7 +529,8 @@ extension ControlPlane {
     /// A container's main process ended. A stop or terminate in progress only records the code;
     /// a process that ended by itself is restarted or destroyed as its service says.
     func containerExited(_ uuid: String, code: Int, reason: String? = nil, run: Int) async {
-        guard runtime.isCurrent(uuid, run) else { return }
+        guard runtime.isCurrent(uuid, run), !runtime.hasExited(uuid, run) else { return }
+        runtime.markExited(uuid, run)
         enum Next { case nothing, restart, destroy }
         let next: Next = (try? write { tx -> Next in
             guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return .nothing }
@@ -641,16 +679,20 @@ extension ControlPlane {
     /// Follows a container that kept running on its engine while the server was away; its log
     /// continues from the last line stored.
     private func adopt(_ uuid: String) async {
-        let prepared: (ContainerSpec, String?, String, Date?)? = try? read { tx in
+        let prepared: (ContainerSpec, String?, String, Int?, [String])? = try? read { tx in
             guard let c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid),
                   let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { return nil }
             let last = try Int.fetchOne(tx.db, sql: "SELECT max(ts) FROM logs WHERE owner = ?", arguments: [uuid])
-            return (try containerSpec(tx, c, node, ns), c.service.map(ResourceURI.lastSegment), c.name, last.map { Date(timeIntervalSince1970: Double($0)) })
+            let stored = try last.map { try String.fetchAll(tx.db, sql: "SELECT line FROM logs WHERE owner = ? AND ts = ? ORDER BY seq", arguments: [uuid, $0]) } ?? []
+            return (try containerSpec(tx, c, node, ns), c.service.map(ResourceURI.lastSegment), c.name, last, stored)
         }
-        guard let (spec, service, name, since) = prepared else { return }
+        guard let (spec, service, name, last, stored) = prepared else { return }
         let run = runtime.nextRun(uuid)
         do {
-            let started = try await driver.adoptContainer(spec, io: ContainerMonitor(plane: self, uuid: uuid, service: service, source: name, run: run), since: since)
+            var monitor = ContainerMonitor(plane: self, uuid: uuid, service: service, source: name, run: run)
+            if let last { monitor.resume = ResumeFilter(second: last, stored: stored) }
+            let since = last.map { Date(timeIntervalSince1970: Double($0)) }
+            let started = try await driver.adoptContainer(spec, io: monitor, since: since)
             try write { tx in
                 guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return }
                 if c.state == "Starting" { c.state = "Running" }

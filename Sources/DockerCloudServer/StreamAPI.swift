@@ -222,6 +222,9 @@ extension ControlPlane {
                             }
                             continue
                         }
+                        // Without a terminal, Ctrl-D alone is docker-cloud's end of input (1.0.9's
+                        // protocol has no other way to say it): the command reads end-of-file.
+                        if !tty, t == "\u{04}" { feed.finish(); continue }
                         feed.yield(Array(t.utf8))
                     case .binary(let b): feed.yield(Array(b.readableBytesView))
                     }

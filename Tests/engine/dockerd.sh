@@ -20,9 +20,14 @@ why_not() {
 
 api() { curl -sS --max-time 30 --unix-socket "$1/docker.sock" "${@:2}"; }
 
+# Alive, and not a zombie that PID 1 has not reaped yet (a daemon killed with -9 by a test).
+alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
+
 start() {
   local dir=$1; shift
   mkdir -p "$dir/root" "$dir/exec"
+  # A pidfile left by a daemon that was killed: dockerd refuses to start while it exists.
+  if [ -f "$dir/dockerd.pid" ] && ! alive "$(cat "$dir/dockerd.pid")"; then rm -f "$dir/dockerd.pid"; fi
   # setsid: the daemon outlives this script but not the test's cleanup, which stops it by pid.
   setsid dockerd --iptables=false --ip6tables=false --bridge=none \
     --data-root="$dir/root" --exec-root="$dir/exec" --pidfile="$dir/dockerd.pid" \
@@ -31,7 +36,7 @@ start() {
   local i
   for i in $(seq 1 600); do
     api "$dir" -f http://localhost/_ping >/dev/null 2>&1 && break
-    if ! kill -0 "$(cat "$dir/launcher.pid")" 2>/dev/null; then
+    if ! alive "$(cat "$dir/launcher.pid")"; then
       echo "dockerd exited at start; its log:" >&2; tail -20 "$dir/dockerd.log" >&2; return 1
     fi
     sleep 0.05
@@ -61,7 +66,7 @@ stop() {
   [ -d "$dir" ] || return 0
   [ -f "$dir/dockerd.pid" ] && pid=$(cat "$dir/dockerd.pid")
   [ -n "$pid" ] || { [ -f "$dir/launcher.pid" ] && pid=$(cat "$dir/launcher.pid"); }
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     # A frozen daemon (a test's SIGSTOP) must be thawed to stop.
     kill -CONT "$pid" 2>/dev/null || true
     local ids
@@ -69,7 +74,7 @@ stop() {
     for id in $ids; do api "$dir" -X DELETE "http://localhost/v1.41/containers/$id?force=1&v=1" >/dev/null 2>&1 || true; done
     kill -TERM "$pid" 2>/dev/null || true
     local i
-    for i in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    for i in $(seq 1 300); do alive "$pid" || break; sleep 0.05; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
   # Mounts the daemon left under DIR (overlay layers, netns, self-binds), deepest first.

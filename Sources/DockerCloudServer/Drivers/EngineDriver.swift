@@ -210,9 +210,11 @@ final class EngineDriver: NodeDriver {
         var found: [FoundContainer] = []
         for c in listed {
             guard let uuid = c.Labels?[EngineLabels.container] else { continue }
+            let running = ["running", "paused", "restarting"].contains(c.State ?? "")
+            // A container created but never started (a start cut short) has no exit code to judge by.
             var exitCode: Int? = nil
-            if c.State != "running" { exitCode = (try? await h.client.inspectContainer(c.Id))?.State?.ExitCode }
-            found.append(FoundContainer(uuid: uuid, engineID: c.Id, running: c.State == "running", exitCode: exitCode))
+            if !running, c.State != "created" { exitCode = (try? await h.client.inspectContainer(c.Id))?.State?.ExitCode }
+            found.append(FoundContainer(uuid: uuid, engineID: c.Id, running: running, exitCode: exitCode))
         }
         return found
     }
@@ -230,7 +232,9 @@ final class EngineDriver: NodeDriver {
         guard let engineID = known else {
             throw DriverError(description: "container \(container.name) is not on \(h.key)")
         }
-        let words = command.trimmingCharacters(in: .whitespaces).isEmpty ? ["sh"] : ["sh", "-c", command]
+        // The command line is split into words as Docker Cloud did, not handed to a shell.
+        let split = EngineContainerConfig.shellWords(command)
+        let words = split.isEmpty ? ["sh"] : split
         let execID = try await h.client.createExec(engineID, ExecConfig(cmd: words, stdin: true, tty: io.tty))
         let client = h.client
         try await client.startExec(execID, tty: io.tty) { stream in
