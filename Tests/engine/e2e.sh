@@ -460,6 +460,40 @@ ok "gone-1 is no longer Running within 10 s" wait_until 10 not_running
 note "gone-1 after $(ms_since "$t0") ms: $(dc container inspect gone-1 --format '{{.state}} exit {{.exit_code}}: {{.exit_code_msg}}')"
 verdict "8 docker rm -f behind our back: the container is no longer Running"
 
+# === 8b. a private registry's login reaches the engine's pull (a registry on loopback that
+# records what it is sent; it never serves an image, so the start fails with the engine's reason)
+regport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$work/registry.py" <<'PY'
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        auth = self.headers.get("Authorization")
+        with open(sys.argv[2], "a") as f: f.write("%s %s\n" % (self.path, auth))
+        if not auth:
+            self.send_response(401); self.send_header("WWW-Authenticate", 'Basic realm="e2e"')
+        else:
+            self.send_response(404)
+        self.send_header("Content-Length", "0"); self.end_headers()
+    do_HEAD = do_GET
+    def log_message(self, *a): pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+PY
+python3 "$work/registry.py" "$regport" "$work/registry.log" & regpid=$!
+server_pids+=("$regpid")
+wait_until 5 python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $regport), 1)" >/dev/null 2>&1
+repo=127.0.0.1:$regport/team/app
+dc repository register -u bob -p 's3cret-e2e' "$repo" >/dev/null 2>"$work/reg.err"
+want "repository register exit code" "$?" 0
+dc service run --sync -n privreg "$repo:v1" >/dev/null 2>"$work/privreg.err"; rc=$?
+want "service run of an image the registry does not have: exit code" "$rc" 3
+want "the pull carried the registered login (Basic bob:s3cret-e2e)" "$(grep -c "Basic $(printf 'bob:s3cret-e2e' | base64)" "$work/registry.log" 2>/dev/null)" "$(grep -c 'manifests' "$work/registry.log" 2>/dev/null)"
+ok "the registry was asked for the image" grep -q '/v2/team/app/manifests/v1' "$work/registry.log"
+act=$(dc action ls -q | head -1)
+ok "the action's log says why (the engine's reason)" sh -c "timeout 20 '$bin/docker-cloud' action logs $act | grep -q 'could not start'"
+ok "the password is in no log of the server" sh -c "! grep -q s3cret-e2e '$srv_log'"
+kill "$regpid" 2>/dev/null
+verdict "8b private registry: the registered login reaches the engine's pull; a failed pull fails the action with the reason"
+
 # Server A is done: its containers go with it.
 stop_pid "$srv_pid" 20
 for id in $(eids "$dk1_sock" "io.dockercloud.server=$sid"); do E "$dk1_sock" rm -f "$id" >/dev/null 2>&1; done
