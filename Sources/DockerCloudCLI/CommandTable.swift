@@ -204,7 +204,7 @@ private enum CommandTableParts {
         Command(
             "attach",
             summary: "Attach to a running container's input and output",
-            description: "Attach to a running container: its output on stdout and stderr, and standard input to it when it was created with stdin_open. On a terminal and for a container with a tty, keystrokes go to the container (Ctrl-C too) and Ctrl-P Ctrl-Q detaches; otherwise Ctrl-C ends. The exit status is the container's when its process ends.",
+            description: "Attach to a running container's output, and its input if it keeps one open",
             options: [
                 Option("no-stdin", kind: .flag, help: "Do not attach standard input"),
             ],
@@ -215,16 +215,15 @@ private enum CommandTableParts {
         Command(
             "cp",
             summary: "Copy files or folders between a container and the local filesystem",
-            description: "Copy files or folders between a container and the local filesystem, as docker cp does: CONTAINER:SRC_PATH DEST_PATH, or SRC_PATH CONTAINER:DEST_PATH. A directory is copied recursively; SRC_PATH/. copies what it holds. '-' as DEST_PATH writes a tar archive to stdout; '-' as SRC_PATH reads one from stdin and unpacks it into the directory DEST_PATH.",
             positionals: [
-                Positional("source", help: "CONTAINER:SRC_PATH, a local path, or - for a tar archive on stdin", completion: .file),
-                Positional("destination", help: "CONTAINER:DEST_PATH, a local path, or - for a tar archive on stdout", completion: .file),
+                Positional("source", help: "CONTAINER:SRC_PATH, or a local SRC_PATH (- reads a tar archive from stdin)", completion: .file),
+                Positional("destination", help: "CONTAINER:DEST_PATH, or a local DEST_PATH (- writes a tar archive to stdout)", completion: .file),
             ]
         ),
         Command(
             "diff",
             summary: "Show changes to files in a container's filesystem",
-            description: "Show the changes to files and directories in a container's filesystem: A (added), C (changed), D (deleted)",
+            description: "List the container's changed files: A (added), C (changed), D (deleted)",
             options: [
                 formatOption,
             ],
@@ -235,7 +234,7 @@ private enum CommandTableParts {
         Command(
             "export",
             summary: "Export a container's filesystem as a tar archive",
-            description: "Export a container's filesystem as a tar archive, to stdout (never to a terminal) or to a file",
+            description: "Export a container's filesystem as a tar archive (never to a terminal)",
             options: [
                 Option("output", short: "o", metavar: "FILE", help: "Write to a file, instead of stdout", completion: .file),
             ],
@@ -279,7 +278,6 @@ private enum CommandTableParts {
         Command(
             "stats",
             summary: "Display a live stream of containers' resource usage",
-            description: "Display the resource usage of running containers (CPU, memory, network and block I/O, processes) as docker stats does, following it until interrupted",
             options: [
                 Option("no-stream", kind: .flag, help: "Print one sample per container and exit"),
                 formatOption,

@@ -308,7 +308,7 @@ enum ContainerEngineCommands {
         session.readWholeInputFirst = false
         session.sendsResize = false
         session.endOfInput = nil
-        session.detachKeys = raw ? [0x10, 0x11] : nil
+        session.detachKeys = raw ? DetachKeys() : nil
         _ = try session.run()
         if session.detached { return 0 }
         // The stream ended with the process: its exit code, as `docker attach` gives it.

@@ -47,8 +47,7 @@ struct ExecSession {
     /// What tells the other side that stdin ended (exec: Ctrl-D); nil sends nothing.
     var endOfInput: String? = "\u{04}"
     /// Keys that end the session, the container left running (attach: Ctrl-P Ctrl-Q).
-    var detachKeys: [UInt8]?
-    private var detachMatched = 0
+    var detachKeys: DetachKeys?
     private(set) var detached = false
 
     init(socket: WebSocket, terminal: Bool) {
@@ -103,32 +102,13 @@ struct ExecSession {
                     stdinOpen = false
                     if let endOfInput { try socket.send(text: endOfInput) }
                 } else {
-                    let keys = detachKeys.map { filterDetachKeys(Array(buffer[..<n]), $0) } ?? Array(buffer[..<n])
+                    var keys = Array(buffer[..<n])
+                    if detachKeys != nil { (keys, detached) = detachKeys!.filter(keys) }
                     if !keys.isEmpty { try socket.send(binary: keys) }
                     if detached { return 0 }
                 }
             }
         }
-    }
-
-    /// Keystrokes to forward: a complete detach sequence is taken out (and ends the session), a
-    /// partial one held back until the next key shows whether it completes.
-    mutating func filterDetachKeys(_ input: [UInt8], _ keys: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        for byte in input {
-            if byte == keys[detachMatched] {
-                detachMatched += 1
-                if detachMatched == keys.count { detached = true; detachMatched = 0; return out }
-                continue
-            }
-            if detachMatched > 0 {
-                out += keys[..<detachMatched]
-                detachMatched = 0
-                if byte == keys[0] { detachMatched = 1; continue }
-            }
-            out.append(byte)
-        }
-        return out
     }
 
     /// Output frames are written out; the close ends the session with the status in its reason.
@@ -163,6 +143,35 @@ struct ExecSession {
         var size = winsize()
         guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0 else { return }
         try? socket.send(text: "{\"type\":\"resize\",\"width\":\(size.ws_col),\"height\":\(size.ws_row)}")
+    }
+}
+
+/// A key sequence that detaches (docker's Ctrl-P Ctrl-Q), found in keystrokes that may split it.
+struct DetachKeys {
+    let keys: [UInt8]
+    private var matched = 0
+
+    init(_ keys: [UInt8] = [0x10, 0x11]) { self.keys = keys }
+
+    /// The keystrokes to forward, and whether the sequence is complete (what follows it is dropped).
+    /// A partial sequence is held back until the next key shows whether it completes; if not, it
+    /// is forwarded with that key.
+    mutating func filter(_ input: [UInt8]) -> (forward: [UInt8], detach: Bool) {
+        var out: [UInt8] = []
+        for byte in input {
+            if byte == keys[matched] {
+                matched += 1
+                if matched == keys.count { matched = 0; return (out, true) }
+                continue
+            }
+            if matched > 0 {
+                out += keys[..<matched]
+                matched = 0
+                if byte == keys[0] { matched = 1; continue }
+            }
+            out.append(byte)
+        }
+        return (out, false)
     }
 }
 

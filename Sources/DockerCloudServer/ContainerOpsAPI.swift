@@ -14,6 +14,14 @@ extension ControlPlane {
         "update": [.post, .patch], "restart": [.post],
     ]
 
+    /// How messages name each operation (the CLI's verbs: `diff` lists changes, `cp` uses archives).
+    static let operationWords: [String: (verb: String, command: String)] = [
+        "top": ("list the processes of", "top"), "stats": ("get the stats of", "stats"), "changes": ("list the changes of", "diff"),
+        "export": ("export", "export"), "archive": ("copy files of", "cp"), "kill": ("kill", "kill"), "pause": ("pause", "pause"),
+        "unpause": ("unpause", "unpause"), "wait": ("wait for", "wait"), "rename": ("rename", "rename"), "update": ("update", "update"),
+        "attach": ("attach to", "attach"),
+    ]
+
     func routeContainerOperation(_ req: APIRequest, _ caller: Caller, _ uuid: String, _ op: String) async throws -> APIResponse {
         guard let methods = ControlPlane.containerOperations[op], methods.contains(req.method) else {
             throw APIError.methodNotAllowed(req.method, req.rawPath)
@@ -23,7 +31,12 @@ extension ControlPlane {
         do {
             switch op {
             case "top":
-                return try .json(try await ops.top(spec, psArgs: req.queryValue("ps_args")))
+                do {
+                    return try .json(try await ops.top(spec, psArgs: req.queryValue("ps_args")))
+                } catch let e as EngineError where e.status == 500 && e.message.contains("ps") {
+                    // The engine runs the host's ps with the arguments given: its complaint is about them.
+                    throw APIError.badRequest(ControlPlane.engineReason(e, container: container.name), field: "ps_args")
+                }
             case "stats":
                 return APIResponse(status: .ok, body: Data(try await ops.stats(spec)), actionURI: nil)
             case "changes":
@@ -56,7 +69,7 @@ extension ControlPlane {
                 return try await update(req, caller, container, spec, ops)
             }
         } catch let error as EngineError {
-            throw ControlPlane.engineFailure(error)
+            throw ControlPlane.engineFailure(error, container: container.name)
         }
     }
 
@@ -70,10 +83,11 @@ extension ControlPlane {
             }
             return (c, try containerSpec(tx, c, node, caller.namespace))
         }
+        let words = ControlPlane.operationWords[op] ?? (op, op)
         guard let ops = driver as? any ContainerOperations else {
-            throw APIError.badRequest("Container \(op) needs nodes with a Docker engine; this server's nodes are simulated (docker-cloud-server --engine)")
+            throw APIError.badRequest("Container \(words.command) needs nodes with a Docker engine; this server's nodes are simulated (docker-cloud-server --engine)")
         }
-        try Lifecycle.container.check(op, c.state, as: op == "changes" ? "list the changes of" : op)
+        try Lifecycle.container.check(op, c.state, as: words.verb)
         return (c, spec, ops)
     }
 
@@ -158,13 +172,22 @@ extension ControlPlane {
 
     /// An engine's refusal as the client's answer: its own status and message where it speaks of
     /// the request (400, 404, 409), 502/503/504 where the engine itself failed.
-    static func engineFailure(_ error: EngineError) -> APIError {
-        // "POST /containers/<engine id>/kill: Invalid signal: BOGUS": the client needs the reason, not our call.
+    /// The engine's reason as a client should read it: without our call ("POST /containers/<id>/kill: ")
+    /// and with the container's name where the engine put its own id.
+    static func engineReason(_ error: EngineError, container: String?) -> String {
         var reason = error.message
         if reason.hasPrefix("GET /") || reason.hasPrefix("POST /") || reason.hasPrefix("PUT /") || reason.hasPrefix("HEAD /") || reason.hasPrefix("DELETE /"),
            let colon = reason.range(of: ": ") {
             reason = String(reason[colon.upperBound...])
         }
+        if let container {
+            reason = reason.replacingOccurrences(of: "[0-9a-f]{64}", with: container, options: .regularExpression)
+        }
+        return reason
+    }
+
+    static func engineFailure(_ error: EngineError, container: String? = nil) -> APIError {
+        let reason = engineReason(error, container: container)
         switch error.kind {
         case .status(404) where reason.hasPrefix("HTTP 404"):
             return APIError.notFound("No such file or directory in the container")

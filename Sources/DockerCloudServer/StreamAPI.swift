@@ -80,12 +80,12 @@ extension ControlPlane {
         case (.app, "container", 3, "stats"), (.app, "container", 3, "attach"):
             let spec: ContainerSpec = try read { tx in
                 let c = try fetch(Container.self, tx, s[1], caller)
-                try Lifecycle.container.check(s[2], c.state, as: s[2] == "stats" ? "follow the stats of" : "attach to")
+                try Lifecycle.container.check(s[2], c.state, as: ControlPlane.operationWords[s[2]]?.verb ?? s[2])
                 guard let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { throw APIError.state("container", "without node", s[2]) }
                 return try containerSpec(tx, c, node, caller.namespace)
             }
             guard driver is any ContainerOperations else {
-                throw APIError.badRequest("Container \(s[2]) needs nodes with a Docker engine; this server's nodes are simulated (docker-cloud-server --engine)")
+                throw APIError.badRequest("Container \(ControlPlane.operationWords[s[2]]?.command ?? s[2]) needs nodes with a Docker engine; this server's nodes are simulated (docker-cloud-server --engine)")
             }
             return s[2] == "stats" ? .stats(container: spec) : .attach(container: spec)
         default:
@@ -190,11 +190,19 @@ extension ControlPlane {
             feed.finish()
         }
         do {
-            try await ops.attach(container, input: input) { stream, bytes in
-                struct Frame: Encodable { var type = "output"; var streamType: String; var output: String }
-                if let data = try? Tx.encoder.encode(Frame(streamType: stream, output: String(decoding: bytes, as: UTF8.self))) {
-                    try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+            // The session ends with the process, or when the client leaves (a detach: the container runs on).
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await ops.attach(container, input: input) { stream, bytes in
+                        struct Frame: Encodable { var type = "output"; var streamType: String; var output: String }
+                        if let data = try? Tx.encoder.encode(Frame(streamType: stream, output: String(decoding: bytes, as: UTF8.self))) {
+                            try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+                        }
+                    }
                 }
+                group.addTask { await reader.value }
+                try await group.next()
+                group.cancelAll()
             }
         } catch {
             struct ErrorFrame: Encodable { var type = "error"; var data: [String: String] }

@@ -55,6 +55,34 @@ final class CommandTableTests: XCTestCase {
         XCTAssertGreaterThan(checked, 190)
     }
 
+    /// The commands beyond 1.0.9, each deliberately added (and listed at the top of CommandTable.swift).
+    static let additions: Set<[String]> = [
+        ["version"], ["completion"], ["trigger", "call"],
+        ["container", "attach"], ["container", "cp"], ["container", "diff"], ["container", "export"], ["container", "kill"],
+        ["container", "pause"], ["container", "rename"], ["container", "restart"], ["container", "stats"], ["container", "top"],
+        ["container", "unpause"], ["container", "update"], ["container", "wait"],
+    ]
+
+    func testEveryCommandBeyondTheOriginalIsAListedAddition() throws {
+        let original = Set(try inventory().map(\.path))
+        var found: Set<[String]> = []
+        func walk(_ c: Command, _ path: [String]) {
+            for s in c.visibleSubcommands {
+                let p = path + [s.name]
+                if !original.contains(p) { found.insert(p) }
+                walk(s, p)
+            }
+        }
+        walk(commandTable, [])
+        XCTAssertEqual(found.subtracting(Self.additions).map { $0.joined(separator: " ") }.sorted(), [], "commands 1.0.9 did not have and that are not listed as additions")
+        XCTAssertEqual(Self.additions.subtracting(found).map { $0.joined(separator: " ") }.sorted(), [], "listed additions the table does not have (or 1.0.9 had)")
+        let header = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/DockerCloudCLI/CommandTable.swift"), encoding: .utf8).components(separatedBy: "public let commandTable").first ?? ""
+        for addition in Self.additions {
+            XCTAssertTrue(header.contains(addition.last!), "\(addition.joined(separator: " ")) is not named in CommandTable.swift's list of additions")
+        }
+    }
+
     func testEveryCommandHasHelpAndNoDuplicateNames() {
         func walk(_ c: Command, _ path: [String]) {
             let help = HelpRenderer.render(c, path: path)

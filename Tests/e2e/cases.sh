@@ -77,6 +77,41 @@ run container-logs container logs db-1 --tail 2
 run container-exec container exec web-1 echo hello from the container
 script=$'echo piped\nexit 3\n'
 run exec-stdin --stdin "$script" exec web-2
+
+# --- the engine's container verbs: simulated nodes have no engine, so one clear 400 line, exit 3
+# (Tests/engine/ runs them against a real dockerd); usage errors exit 2 before any request.
+run help-container container
+run help-container-cp container cp --help
+run help-container-stats container stats --help
+run help-container-top container top --help
+run container-top container top web-1
+run container-top-json container top -o json web-1 aux
+run container-stats container stats --no-stream web-1
+run container-stats-follow container stats web-1 web-2
+run container-stats-missing container stats --no-stream nosuch web-1
+run container-diff container diff web-1
+run container-export container export web-1 -o fs.tar
+run container-cp-from container cp web-1:/etc/hostname .
+printf 'local file\n' > local.txt
+run container-cp-to container cp local.txt web-1:/tmp/
+run container-cp-stdin --stdin 'not a tar' container cp - web-1:/tmp
+run container-cp-no-container container cp local.txt copy.txt
+run container-cp-two-containers container cp web-1:/etc/hostname web-2:/tmp
+run container-cp-empty-path container cp web-1: .
+run container-cp-missing-local container cp nosuch.txt web-1:/tmp/
+run container-kill container kill -s SIGHUP web-1
+run container-kill-missing container kill web-1 nosuch
+run container-pause container pause web-1
+run container-unpause container unpause web-1 web-2
+run container-wait container wait web-1
+run container-rename container rename web-1 web-one
+run container-rename-usage container rename web-1
+run container-update container update web-1 --memory 64 --cpushares 512 --memory-swap -1 --cpuset 0
+run container-update-nothing container update web-1
+run container-update-bad-int container update web-1 --memory lots
+run container-attach container attach --no-stdin web-1
+run container-restart container restart web-1 --sync
+run container-restart-missing container restart nosuch
 run container-terminate container terminate top-1 --sync
 
 # --- stacks

@@ -75,6 +75,8 @@ extra "service logs -f keeps following until stopped" test "$code" = 124 -a -s "
 "$bin/docker-cloud" stack export shop -f "$work/exported.yml" >"$work/export.out" 2>&1
 extra "stack export -f writes the file, prints nothing" bash -c "test ! -s '$work/export.out' && '$bin/docker-cloud' stack export shop | cmp -s - <(cat '$work/exported.yml'; echo)"
 
+extra "a failed container export leaves no file behind" bash -c '! ls -A | grep -q -e "^fs.tar$" -e "^\.docker-cloud-"'
+
 # Not a transcript: exec on a pseudo-terminal (raw mode, keystrokes, exit status).
 if timeout 30 python3 "$here/pty_exec.py" "$bin/docker-cloud" tty-1; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=(pty-exec); fi
 covered=$(grep -oE '^run [a-z0-9_-]+' "$here/cases.sh" | wc -l)
