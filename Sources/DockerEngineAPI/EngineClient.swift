@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// An Engine API version such as 1.41.
@@ -151,15 +152,18 @@ public final class EngineClient: Sendable {
                 try await channel.executeThenClose { inbound, outbound in
                     // Head, body and end in one write where possible: the engine may answer (101)
                     // as soon as it has the head, and nothing should be left to write by then.
+                    let head = head(for: request)
                     switch request.body {
                     case .none:
-                        try await outbound.write(contentsOf: [.head(head(for: request)), .end])
+                        try await wire { try await outbound.write(contentsOf: [.head(head), .end]) }
                     case .bytes(let bytes):
-                        try await outbound.write(contentsOf: [.head(head(for: request)), .body(ByteBuffer(bytes: bytes)), .end])
+                        try await wire { try await outbound.write(contentsOf: [.head(head), .body(ByteBuffer(bytes: bytes)), .end]) }
                     case .file(let path):
-                        try await outbound.write(.head(head(for: request)))
-                        try await Self.writeFile(path, to: outbound)
-                        try await outbound.write(.end)
+                        try await wire {
+                            try await outbound.write(.head(head))
+                            try await Self.writeFile(path, to: outbound)
+                            try await outbound.write(.end)
+                        }
                     }
                     let reader = BodyReader(inbound.makeAsyncIterator())
                     guard let head = try await reader.head() else {
@@ -171,7 +175,10 @@ public final class EngineClient: Sendable {
                         let text = (try? await reader.collect(limit: 64 << 10)) ?? []
                         throw EngineError.fromAnswer(status: status, body: text, call: call)
                     }
-                    return try await body(head, reader, outbound)
+                    let result = try await body(head, reader, outbound)
+                    // A deadline that closed the connection may look like the end of the answer.
+                    if deadline.hasFired { throw timeoutError(call, overall ?? startTimeout) }
+                    return result
                 }
             } onCancel: {
                 raw.close(promise: nil)
@@ -179,16 +186,26 @@ public final class EngineClient: Sendable {
         } catch let error as EngineError {
             if deadline.hasFired { throw timeoutError(call, overall ?? startTimeout) }
             throw error
-        } catch {
+        } catch let error as WireError {
             if deadline.hasFired { throw timeoutError(call, overall ?? startTimeout) }
-            if Task.isCancelled { throw CancellationError() }
-            if error is CancellationError { throw error }
-            // An answer that is not HTTP: something else listens there, or the engine is broken.
-            if error is HTTPParserError || error is ByteToMessageDecoderError {
-                throw EngineError(.protocolViolation, "\(call): \(endpoint) answered something that is not HTTP (\(error))")
-            }
-            throw EngineError(.unreachable, "\(call): the connection to \(endpoint) failed: \(EngineConnector.describe(error))")
+            if Task.isCancelled || error.underlying is CancellationError { throw CancellationError() }
+            throw classify(error.underlying, call)
         }
+        // Anything else was thrown by the caller's own closure (or is a cancellation): it says
+        // nothing about the engine and is passed on as it is.
+    }
+
+    /// What a failed read or write of the connection means.
+    private func classify(_ error: any Error, _ call: String) -> EngineError {
+        // The handshake failed: we do not trust the engine's certificate, or it refused ours.
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            return EngineError(.tls, "\(call): the TLS handshake with \(endpoint) failed: \(error)")
+        }
+        // An answer that is not HTTP: something else listens there, or the engine is broken.
+        if error is HTTPParserError || error is ByteToMessageDecoderError {
+            return EngineError(.protocolViolation, "\(call): \(endpoint) answered something that is not HTTP (\(error))")
+        }
+        return EngineError(.unreachable, "\(call): the connection to \(endpoint) failed: \(EngineConnector.describe(error))")
     }
 
     private func timeoutError(_ call: String, _ limit: TimeAmount?) -> EngineError {
@@ -293,8 +310,14 @@ public final class BodyReader: @unchecked Sendable {
 
     init(_ iterator: NIOAsyncChannelInboundStream<WireInbound>.AsyncIterator) { self.iterator = iterator }
 
+    /// The next part, a failure of the connection marked as such (so that `exchange` tells it
+    /// from an error of the caller's own closure).
+    private func nextPart() async throws -> WireInbound? {
+        try await wire { try await self.iterator.next() }
+    }
+
     func head() async throws -> HTTPResponseHead? {
-        while let part = try await iterator.next() {
+        while let part = try await nextPart() {
             if case .head(let h) = part {
                 // 1xx informational heads other than 101 are skipped by the decoder; 101 is ours.
                 upgraded = h.status == .switchingProtocols
@@ -306,7 +329,7 @@ public final class BodyReader: @unchecked Sendable {
 
     /// The next bytes, or nil at the end of the answer (or of the connection, after a hijack).
     public func next() async throws -> ByteBuffer? {
-        while !ended, let part = try await iterator.next() {
+        while !ended, let part = try await nextPart() {
             switch part {
             case .body(let b), .raw(let b): return b
             case .end:
@@ -337,7 +360,7 @@ public final class BodyReader: @unchecked Sendable {
 
     /// Body bytes up to the end of the response (not past it, so a 101's raw stream is left alone).
     private func nextBody() async throws -> ByteBuffer? {
-        while !ended, let part = try await iterator.next() {
+        while !ended, let part = try await nextPart() {
             switch part {
             case .body(let b), .raw(let b): return b
             case .end: ended = true; return nil
@@ -360,7 +383,7 @@ public struct HijackedStream: Sendable {
 
     /// Sends bytes to the container's (or exec's) stdin.
     public func write(_ bytes: [UInt8]) async throws {
-        try await writer.write(.raw(ByteBuffer(bytes: bytes)))
+        try await wire { try await writer.write(.raw(ByteBuffer(bytes: bytes))) }
     }
 
     /// Half-closes the connection: the process reads end-of-file on stdin, its output goes on.
@@ -368,3 +391,19 @@ public struct HijackedStream: Sendable {
 }
 
 typealias WireWriter = NIOAsyncChannelOutboundWriter<WireOutbound>
+
+/// A failed read or write of an engine connection; `exchange` turns it into an `EngineError`.
+struct WireError: Error {
+    var underlying: any Error
+}
+
+/// Runs a read or write of the connection, marking its failure as the connection's.
+func wire<T>(_ operation: () async throws -> T) async throws -> T {
+    do {
+        return try await operation()
+    } catch let error as EngineError {
+        throw error
+    } catch {
+        throw WireError(underlying: error)
+    }
+}

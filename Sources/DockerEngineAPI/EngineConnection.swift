@@ -99,17 +99,22 @@ private final class RequestPartsHandler: ChannelOutboundHandler {
     typealias OutboundIn = WireOutbound
     /// Set on `101`: the encoder has left the pipeline, so an HTTP part written now (the request's
     /// end, when the engine answered before the client had finished writing) would reach the
-    /// socket as a part, not bytes, and crash the channel. The end is dropped; a body is refused.
+    /// socket as a part, not bytes, and crash the channel. The end is dropped; a body ends the exchange.
     var hijacked = false
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let part = unwrapOutboundIn(data)
-        if false && hijacked {
+        if hijacked {
             switch part {
             case .raw: break
             case .end: promise?.succeed(()); return
             case .head, .body:
-                promise?.fail(EngineError(.protocolViolation, "the engine switched protocols before the request was sent"))
+                // Sending the rest as raw bytes would feed the body to the process's stdin: end
+                // the exchange instead (the async writer does not report a failed write).
+                let error = EngineError(.protocolViolation, "the engine switched protocols before the request body was sent")
+                promise?.fail(error)
+                context.fireErrorCaught(error)
+                context.close(promise: nil)
                 return
             }
         }

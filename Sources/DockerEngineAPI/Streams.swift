@@ -105,7 +105,13 @@ public struct LogLineSplitter: Sendable {
 
     public mutating func feed(_ chunk: OutputChunk) -> [LogEntry] {
         var bytes = pending.removeValue(forKey: chunk.stream) ?? []
-        bytes.append(contentsOf: chunk.bytes)
+        var piece = chunk.bytes[...]
+        // The engine keeps a line over 16 KiB as several messages and, with `timestamps=1`, sends
+        // each with its own timestamp: the continuation's goes, the line keeps its first one.
+        if timestamps, !bytes.isEmpty, let after = Self.timestampEnd(piece) {
+            piece = piece[after...]
+        }
+        bytes.append(contentsOf: piece)
         var entries: [LogEntry] = []
         var start = 0
         while let nl = bytes[start...].firstIndex(of: 0x0a) {
@@ -123,11 +129,22 @@ public struct LogLineSplitter: Sendable {
     }
 
     private func entry(_ stream: StreamKind, _ line: [UInt8]) -> LogEntry {
-        guard timestamps, let space = line.firstIndex(of: 0x20), space >= 20, space <= 40,
-              let stamp = String(bytes: line[..<space], encoding: .ascii), stamp.contains("T") else {
+        guard timestamps, let after = Self.timestampEnd(line[...]) else {
             return LogEntry(stream: stream, timestamp: nil, bytes: line)
         }
-        return LogEntry(stream: stream, timestamp: stamp, bytes: Array(line[(space + 1)...]))
+        let stamp = String(decoding: line[..<(after - 1)], as: UTF8.self)
+        return LogEntry(stream: stream, timestamp: stamp, bytes: Array(line[after...]))
+    }
+
+    /// Where the text after a leading RFC 3339 timestamp and its space starts, if `bytes` starts
+    /// with one (`2026-12-02T00:59:08.726994545Z `).
+    static func timestampEnd(_ bytes: ArraySlice<UInt8>) -> Int? {
+        let s = bytes.startIndex
+        guard bytes.count > 20, let space = bytes.prefix(41).firstIndex(of: 0x20), space - s >= 20 else { return nil }
+        let digit = { (i: Int) in (0x30...0x39).contains(bytes[s + i]) }
+        guard digit(0), digit(1), digit(2), digit(3), bytes[s + 4] == UInt8(ascii: "-"), bytes[s + 10] == UInt8(ascii: "T"),
+              bytes[s..<space].allSatisfy({ $0 > 0x20 && $0 < 0x7f }) else { return nil }
+        return space + 1
     }
 }
 

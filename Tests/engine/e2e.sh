@@ -353,6 +353,40 @@ want "exec on a terminal (python pty)" "$(head -1 <<<"$pty_out")" ok
 [ "$(head -1 <<<"$pty_out")" = ok ] || note "$(tail -1 <<<"$pty_out")"
 verdict "3b exec on a terminal: typed command runs on a tty, output back, exit status 4"
 
+# === 3e. the engine's container operations through the CLI (top, stats, diff, cp, export, kill,
+# pause/unpause, wait, rename, update), checked against what the engine itself says
+ops=$(dc service run --sync -n ops -r "sh -c 'trap \"echo got-hup\" HUP; while true; do sleep 0.2; done'" $img 2>/dev/null)
+oid=$(eids "$dk1_sock" running "io.dockercloud.service=$ops")
+want "ops: one running engine container" "$(count "$oid")" 1
+ok "container top lists the loop's sleep" sh -c "timeout 20 '$bin/docker-cloud' container top ops-1 | grep -q 'sleep 0.2'"
+st=$(dc container stats --no-stream ops-1 2>&1)
+ok "container stats --no-stream: a row with MEM USAGE / LIMIT (got: $(tail -1 <<<"$st"))" grep -Eq 'ops-1 .*[0-9.]+[KMG]?i?B / [0-9.]+[KMG]iB' <<<"$st"
+printf 'from-the-host\n' >"$work/hostfile.txt"
+dc container cp "$work/hostfile.txt" ops-1:/tmp/ >/dev/null 2>"$work/cp.err"
+want "container cp HOST ops-1:/tmp/ exit code" "$?" 0
+want "the file seen by the engine (docker exec cat)" "$(E "$dk1_sock" exec "$oid" cat /tmp/hostfile.txt 2>&1)" from-the-host
+mkdir -p "$work/cpback"
+dc container cp ops-1:/tmp/hostfile.txt "$work/cpback/" >/dev/null 2>&1
+want "container cp ops-1:/tmp/hostfile.txt back" "$(cat "$work/cpback/hostfile.txt" 2>&1)" from-the-host
+ok "container diff shows the added file (A /tmp/hostfile.txt)" sh -c "timeout 20 '$bin/docker-cloud' container diff ops-1 | grep -qx 'A /tmp/hostfile.txt'"
+dc container export -o "$work/ops.tar" ops-1 >/dev/null 2>&1
+ok "container export -o: a tar holding tmp/hostfile.txt" sh -c "tar tf '$work/ops.tar' | grep -qx 'tmp/hostfile.txt'"
+dc container kill -s SIGHUP ops-1 >/dev/null 2>&1
+got_hup() { dc container logs ops-1 2>/dev/null | grep -q got-hup; }
+ok "container kill -s SIGHUP: the container's trap ran" wait_until 10 got_hup
+dc container pause ops-1 >/dev/null 2>&1
+want "container pause: the engine says paused" "$(E "$dk1_sock" inspect -f '{{.State.Status}}' "$oid")" paused
+dc container unpause ops-1 >/dev/null 2>&1
+want "container unpause: the engine says running" "$(E "$dk1_sock" inspect -f '{{.State.Status}}' "$oid")" running
+dc container update --memory 64 ops-1 >/dev/null 2>&1
+want "container update --memory 64: the engine's limit" "$(E "$dk1_sock" inspect -f '{{.HostConfig.Memory}}' "$oid")" $((64 << 20))
+dc container rename ops-1 opsrenamed >/dev/null 2>&1
+ok "container rename: the engine container's name follows" sh -c "timeout 20 docker -H 'unix://$dk1_sock' inspect -f '{{.Name}}' '$oid' | grep -q '^/opsrenamed\.'"
+( sleep 1; E "$dk1_sock" kill -s TERM "$oid" >/dev/null 2>&1 ) &
+want "container wait: the exit code after a SIGTERM" "$(dc container wait opsrenamed 2>&1)" 143
+dc service terminate --sync ops >/dev/null 2>&1
+verdict "3e container top/stats/cp/diff/export/kill/pause/unpause/update/rename/wait on a real engine"
+
 # === 4. stop, start, redeploy, terminate follow the engine containers
 cyc=$(dc service run --sync -t 2 -n cyc -r "sleep 3600" $img 2>/dev/null)
 ids0=$(eids "$dk1_sock" running "io.dockercloud.service=$cyc")
