@@ -1,9 +1,8 @@
 import Foundation
 import NIOCore
 
-/// Long-lived streams a node driver follows: a container's log in batches (one per read, so that
-/// a chatty container costs one store write per batch, not per line) and the event stream with a
-/// hook for the moment it is connected.
+/// A container's log followed in batches (one per read, so that a chatty container costs a node
+/// driver one store write per batch, not per line).
 extension EngineClient {
     /// Follows the log from `since` (unix seconds, fractions allowed: "1733100000.123456") until
     /// the container stops or `body` returns false. Each batch holds the complete lines of one read.
@@ -20,25 +19,6 @@ extension EngineClient {
             }
             let rest = try demux.finish().flatMap { lines.feed($0) } + lines.finish()
             if !rest.isEmpty { _ = try await body(rest) }
-        }
-    }
-
-    /// `GET /events` filtered by labels; `onConnect` runs once the engine has answered, before the
-    /// first event is read, so a caller can catch up on what happened while it was not connected.
-    public func events(labels: [String], onConnect: @Sendable @escaping () async -> Void,
-                       _ body: @Sendable @escaping (EngineEvent) async throws -> Bool) async throws {
-        var query: [(String, String)] = []
-        if !labels.isEmpty { query.append(("filters", try Self.filters(["label": labels]))) }
-        try await stream(EngineRequest(.GET, "/events", query: query)) { _, reader in
-            await onConnect()
-            var lines = JSONLineSplitter()
-            let decoder = JSONDecoder()
-            while let bytes = try await reader.next() {
-                for line in try lines.feed(bytes.readableBytesView) {
-                    guard let event = try? decoder.decode(EngineEvent.self, from: Data(line)) else { continue }
-                    if try await !body(event) { return }
-                }
-            }
         }
     }
 }

@@ -25,13 +25,17 @@ extension EngineClient {
     /// `GET /events`, one event at a time until `body` returns false or the connection ends (the
     /// engine ends it only when it shuts down, or at `until`). `labels` filters container events
     /// by label; `since` replays history from that unix time.
+    /// `onConnect` runs once the engine has answered, before the first event is read, so that a
+    /// caller can catch up on what happened while it was not connected.
     public func events(labels: [String] = [], since: Int? = nil, until: Int? = nil,
+                       onConnect: @Sendable @escaping () async -> Void = {},
                        _ body: @Sendable @escaping (EngineEvent) async throws -> Bool) async throws {
         var query: [(String, String)] = []
         if !labels.isEmpty { query.append(("filters", try Self.filters(["label": labels]))) }
         if let since { query.append(("since", String(since))) }
         if let until { query.append(("until", String(until))) }
         try await stream(EngineRequest(.GET, "/events", query: query)) { _, reader in
+            await onConnect()
             var lines = JSONLineSplitter()
             let decoder = JSONDecoder()
             while let bytes = try await reader.next() {
