@@ -59,7 +59,9 @@ enum Lifecycle {
     static func waitForAction(_ api: APIClient, _ uri: String, timeout: Double?) throws {
         let deadline = timeout.map { Date().addingTimeInterval($0) }
         var last = ""
-        // Quick at first (most actions end within a second), then every half second.
+        // Every 50 ms for the first two seconds (most actions end within them), then slowing to
+        // every half second: a few dozen light requests, against up to half a second lost.
+        let started = Date()
         var pause = 0.05
         while true {
             let action = try api.get(JSONValue.self, uri)
@@ -74,7 +76,7 @@ enum Lifecycle {
                 throw CommandError(description: "Timed out after \(Int(timeout!)) s waiting for \(uri) (state: \(state))")
             }
             Thread.sleep(forTimeInterval: pause)
-            pause = min(pause * 2, 0.5)
+            if Date().timeIntervalSince(started) > 2 { pause = min(pause * 2, 0.5) }
         }
     }
 

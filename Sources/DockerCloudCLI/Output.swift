@@ -36,7 +36,7 @@ enum OutputFormat {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
         case .number(let d):
-            let text = d.rounded() == d && abs(d) < 1e15 ? String(Int64(d)) : d.isFinite ? "\(d)" : d.isNaN ? "NaN" : (d < 0 ? "-Infinity" : "Infinity")
+            let text = d.rounded() == d && abs(d) < 0x1p63 ? String(Int64(d)) : d.isFinite ? "\(d)" : d.isNaN ? "NaN" : (d < 0 ? "-Infinity" : "Infinity")
             out.append(contentsOf: text.utf8)
         case .string(let s): writeString(s, into: &out)
         case .array(let items):

@@ -68,3 +68,14 @@ final class OutputFormatTests: XCTestCase {
         guard case .json = OutputFormat("json") else { return XCTFail() }
     }
 }
+
+/// `--format json` of engine answers: counters and limits near 2^63 print as the integers they are.
+final class JSONOutputTests: XCTestCase {
+    func testLargeIntegersStayIntegers() throws {
+        let value = try JSONValue.parse(Data(#"{"limit": 9223372036854771712, "usage": 123456789012345, "ratio": 0.5}"#.utf8))
+        let text = OutputFormat.json(value)
+        XCTAssertTrue(text.contains(#""limit": 9223372036854771712"#), text)
+        XCTAssertTrue(text.contains(#""usage": 123456789012345"#), text)
+        XCTAssertTrue(text.contains(#""ratio": 0.5"#), text)
+    }
+}
