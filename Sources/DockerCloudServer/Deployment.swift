@@ -12,6 +12,9 @@ final class RuntimeState: Sendable {
     let exitedRuns = Mutex<[String: Int]>([:])
     let restarts = Mutex<[String: (count: Int, last: ContinuousClock.Instant)]>([:])
 
+    /// Runs the control plane stopped because their health check failed (so their exit says why).
+    let unhealthyRuns = Mutex<[String: Int]>([:])
+
     func markExited(_ uuid: String, _ run: Int) { exitedRuns.withLock { $0[uuid] = run } }
     func hasExited(_ uuid: String, _ run: Int) -> Bool { exitedRuns.withLock { $0[uuid] == run } }
 
@@ -88,6 +91,11 @@ struct ContainerMonitor: ContainerIO {
     func startedElsewhere() {
         let plane = self.plane, uuid = self.uuid, run = self.run
         Task { await plane.containerStartedElsewhere(uuid, run: run) }
+    }
+
+    func unhealthy() {
+        let plane = self.plane, uuid = self.uuid, run = self.run
+        Task { await plane.containerUnhealthy(uuid, run: run) }
     }
 }
 
@@ -536,6 +544,9 @@ extension ControlPlane {
             guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return .nothing }
             c.exit_code = code
             c.exit_code_msg = reason ?? Links.exitMessage(code)
+            if runtime.unhealthyRuns.withLock({ $0.removeValue(forKey: uuid) }) == run {
+                c.exit_code_msg = "Stopped by docker-cloud: its health check failed (\(Links.exitMessage(code)))"
+            }
             switch c.state {
             case "Running", "Starting":
                 c.stopped_datetime = APIDate.rfc1123(Date())
@@ -561,6 +572,22 @@ extension ControlPlane {
                 if let c = try tx.get(Container.self, uuid), let s = c.service { try refreshService(tx, ResourceURI.lastSegment(s)) }
             }
         }
+    }
+
+    /// A container whose health check fails is stopped when its autorestart would start it again
+    /// (ON_FAILURE, ALWAYS), as a swarm replaces unhealthy tasks; with OFF it keeps running, as in
+    /// docker itself.
+    func containerUnhealthy(_ uuid: String, run: Int) async {
+        guard runtime.isCurrent(uuid, run) else { return }
+        let node: NodeSpec? = try? read { tx in
+            guard let c = try tx.get(Container.self, uuid), c.state == "Running", c.autorestart != "OFF",
+                  let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { return nil }
+            return nodeSpec(node)
+        }
+        guard let node else { return }
+        logger.notice("container \(uuid) is unhealthy: stopping it for its autorestart")
+        runtime.unhealthyRuns.withLock { $0[uuid] = run }
+        try? await driver.stopContainer(uuid, node: node)
     }
 
     /// The engine started a stopped container without us: it is running again.

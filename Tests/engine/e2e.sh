@@ -483,6 +483,22 @@ want "engine containers of boom after terminate" "$(count "$(eids "$dk1_sock" "i
 want "boom-1 after terminate" "$(state_of boom-1)" Terminated
 verdict "7 autorestart ALWAYS: restarted again and again (boom, boom, ...), then terminated"
 
+# === 7b. a failing health check: with autorestart ON_FAILURE the container is stopped and started
+# again (as a swarm replaces an unhealthy task), and says why
+E "$dk1_sock" run -d --name hcbase $img sleep 1 >/dev/null 2>&1; sleep 1.5
+E "$dk1_sock" commit --change 'HEALTHCHECK --interval=1s --timeout=1s --retries=1 CMD exit 1' hcbase local/unhealthy:latest >/dev/null 2>&1
+E "$dk1_sock" rm -f hcbase >/dev/null 2>&1
+sick=$(dc service run --sync -n sick --autorestart ON_FAILURE -r "sleep 3600" local/unhealthy:latest 2>/dev/null)
+sid1=$(eids "$dk1_sock" running "io.dockercloud.service=$sick")
+first=$(E "$dk1_sock" inspect -f '{{.State.StartedAt}}' "$sid1" 2>/dev/null)
+restarted() { [ "$(E "$dk1_sock" inspect -f '{{.State.StartedAt}}' "$sid1" 2>/dev/null)" != "$first" ]; }
+ok "the unhealthy container was started again within 15 s" wait_until 15 restarted
+said_why() { dc container inspect sick-1 --format '{{.exit_code_msg}}' 2>/dev/null | grep -q 'health check failed'; }
+ok "its exit says the health check failed" wait_until 10 said_why
+want "engine containers of sick (restarted in place, never two)" "$(count "$(eids "$dk1_sock" "io.dockercloud.service=$sick")")" 1
+dc service terminate --sync sick >/dev/null 2>&1
+verdict "7b unhealthy with autorestart ON_FAILURE: stopped and started again, with the reason"
+
 # === 8. an engine container removed behind our back
 gone=$(dc service run --sync -n gone -r "sleep 3600" $img 2>/dev/null)
 gid=$(eids "$dk1_sock" running "io.dockercloud.service=$gone")

@@ -377,6 +377,8 @@ final class EngineDriver: NodeDriver {
                     startLogs(uuid, h, t.engineID, since: Date(timeIntervalSince1970: Double(event.time ?? 0)))
                 }
             }
+        case "health_status: unhealthy":
+            tracked.withLock { $0[uuid]?.io }?.unhealthy()
         case "destroy":
             // Removed behind our back (we stop following before we remove one ourselves).
             guard tracked.withLock({ $0[uuid] }) != nil else { return }

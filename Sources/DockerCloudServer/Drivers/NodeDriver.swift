@@ -103,6 +103,8 @@ protocol ContainerIO: Sendable {
     func exited(code: Int, reason: String?)
     /// The engine started the container again without us (someone ran `docker start`).
     func startedElsewhere()
+    /// The image's health check says the container is unhealthy.
+    func unhealthy()
 }
 
 /// A container of ours found on a node's engine (by its labels), for adoption after a restart.
