@@ -458,7 +458,6 @@ extension ControlPlane {
         }
         return ContainerSpec(
             uuid: c.uuid, name: c.name, namespace: ns, serviceUUID: c.service.map(ResourceURI.lastSegment),
-            serviceName: c.name.split(separator: "-").dropLast().joined(separator: "-"),
             hostname: c.hostname, domainname: c.domainname, image: c.image_name, runCommand: c.run_command,
             entrypoint: c.entrypoint, environment: c.container_envvars, workingDir: c.working_dir, user: c.user,
             tty: c.tty, stdinOpen: c.stdin_open, ports: c.container_ports, bindings: c.bindings, volumesFrom: volumesFrom,

@@ -8,7 +8,7 @@ import XCTest
 final class EngineMappingTests: XCTestCase {
     func spec() -> ContainerSpec {
         ContainerSpec(
-            uuid: "0123abcd-0000-4000-8000-000000000001", name: "web-1", namespace: "alice", serviceUUID: "svc-uuid", serviceName: "web",
+            uuid: "0123abcd-0000-4000-8000-000000000001", name: "web-1", namespace: "alice", serviceUUID: "svc-uuid",
             hostname: "web-1", domainname: "example.org", image: "local/busybox:latest",
             runCommand: #"sh -c 'echo "a b"; sleep 1' x\ y"#, entrypoint: "", environment: [EnvVar(key: "A", value: "1=2")],
             workingDir: "/app", user: "nobody", tty: true, stdinOpen: true,

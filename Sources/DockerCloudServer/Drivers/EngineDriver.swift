@@ -214,7 +214,7 @@ final class EngineDriver: NodeDriver {
             // A container created but never started (a start cut short) has no exit code to judge by.
             var exitCode: Int? = nil
             if !running, c.State != "created" { exitCode = (try? await h.client.inspectContainer(c.Id))?.State?.ExitCode }
-            found.append(FoundContainer(uuid: uuid, engineID: c.Id, running: running, exitCode: exitCode))
+            found.append(FoundContainer(uuid: uuid, running: running, exitCode: exitCode))
         }
         return found
     }
@@ -227,7 +227,7 @@ final class EngineDriver: NodeDriver {
 
     func exec(_ container: ContainerSpec, command: String, io: ExecIO) async throws -> Int {
         let h = try await host(container.node)
-        var known = tracked.withLock { $0[container.uuid]?.engineID }
+        var known = trackedEngineID(container.uuid)
         if known == nil { known = try await find(container.uuid, on: h).first?.Id }
         guard let engineID = known else {
             throw DriverError(description: "container \(container.name) is not on \(h.key)")

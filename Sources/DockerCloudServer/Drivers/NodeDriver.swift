@@ -34,7 +34,6 @@ struct ContainerSpec: Sendable {
     var name: String
     var namespace: String
     var serviceUUID: String?
-    var serviceName: String?
     var hostname: String
     var domainname: String
     var image: String
@@ -110,7 +109,6 @@ protocol ContainerIO: Sendable {
 /// A container of ours found on a node's engine (by its labels), for adoption after a restart.
 struct FoundContainer: Sendable {
     var uuid: String
-    var engineID: String
     var running: Bool
     var exitCode: Int?
 }
