@@ -25,6 +25,7 @@ final class RuntimeState: Sendable {
     func forget(_ uuid: String) {
         runs.withLock { _ = $0.removeValue(forKey: uuid) }
         exitedRuns.withLock { _ = $0.removeValue(forKey: uuid) }
+        unhealthyRuns.withLock { _ = $0.removeValue(forKey: uuid) }
         restarts.withLock { _ = $0.removeValue(forKey: uuid) }
     }
     /// Delay before the next automatic restart: doubles from 100 ms to 10 s, reset after a minute up.
