@@ -59,7 +59,9 @@ public final class WebSocket: @unchecked Sendable {
         var keyBytes = [UInt8](repeating: 0, count: 16)
         for i in keyBytes.indices { keyBytes[i] = UInt8.random(in: 0...255) }
         let key = Data(keyBytes).base64EncodedString()
-        var request = "GET \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        // Origin as docker-cloud 1.0.9's websocket client sent it (`http://` + the Host header),
+        // which servers in front of the API may check.
+        var request = "GET \(target) HTTP/1.1\r\nHost: \(hostHeader)\r\nOrigin: http://\(hostHeader)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         request += "Sec-WebSocket-Key: \(key)\r\nSec-WebSocket-Version: 13\r\n"
         for (k, v) in headers { request += "\(k): \(v)\r\n" }
         request += "\r\n"

@@ -71,6 +71,35 @@ final class ClientTransportTests: ServerTestCase {
         events.close()
     }
 
+    /// The handshake 1.0.9's websocket client made: Host, and Origin as `http://` + Host.
+    func testWebSocketHandshakeSendsOriginAs109Did() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, length) } }
+        XCTAssertEqual(listen(listener, 1), 0)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let received = Collected()
+        let peer = Thread {
+            let conn = accept(listener, nil, nil)
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let n = read(conn, &buffer, buffer.count)
+            received.append(String(decoding: buffer.prefix(max(0, n)), as: UTF8.self))
+            _ = "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n".withCString { write(conn, $0, strlen($0)) }
+            close(conn)
+        }
+        peer.start()
+        XCTAssertThrowsError(try WebSocket(url: "ws://127.0.0.1:\(port)/api/audit/v1/events", headers: ["Authorization": "Basic eDp5"]))
+        for _ in 0..<100 where received.all.isEmpty { Thread.sleep(forTimeInterval: 0.02) }
+        let head = received.all.first ?? ""
+        XCTAssertTrue(head.contains("\r\nHost: 127.0.0.1:\(port)\r\n"), head)
+        XCTAssertTrue(head.contains("\r\nOrigin: http://127.0.0.1:\(port)\r\n"), head)
+    }
+
     func testRefusedHandshakeKeepsTheServersMessage() {
         XCTAssertThrowsError(try WebSocket(url: server.wsBase + "/api/audit/v1/events", headers: ["Authorization": "Basic eDp5"])) { error in
             let e = error as? WebSocketHandshakeError
