@@ -40,4 +40,6 @@ struct CommandError: Error, CustomStringConvertible {
     var exitCode: Int32 = 3
     /// An identifier that names nothing (as opposed to an ambiguous one or a failed request).
     var notFound = false
+    /// The server refused the credentials access (403): retrying will not help.
+    var refusedAccess = false
 }

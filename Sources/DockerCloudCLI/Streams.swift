@@ -6,6 +6,9 @@ import Foundation
 enum Streams {
     /// Opens `<stream host><path>` with the command's credentials. A refused handshake becomes a
     /// one-line error: 401 is "Not Authorized" with exit 2, as 1.0.9 reported it.
+    /// The first connection of `event` failed: not retried.
+    struct FirstConnection: Error { var error: any Error }
+
     static func open(_ ctx: Context, _ path: String, query: [(String, String)] = []) throws -> WebSocket {
         var url = APIConfig.join(ctx.config.streamHost, path)
         if !query.isEmpty {
@@ -22,7 +25,9 @@ enum Streams {
         } catch let e as WebSocketHandshakeError {
             let json = try? JSONDecoder().decode(JSONValue.self, from: e.body)
             let message = json?["error"]?.stringValue ?? json?["detail"]?.stringValue ?? "HTTP \(e.status)"
-            throw CommandError(description: "\(message) (websocket \(redactedURL(url)))")
+            var error = CommandError(description: "\(message) (websocket \(redactedURL(url)))")
+            error.refusedAccess = e.status == 403
+            throw error
         } catch let e as TransportError {
             throw CommandError(description: e.description)
         }
@@ -82,13 +87,23 @@ enum Streams {
     }
 
     /// `event`: prints every event as the JSON the server sent, one per line, until interrupted.
-    /// A dropped connection is reopened with back-off (0.5 s doubling to 30 s), reported on stderr.
+    /// A first connection that cannot be made is an error (exit non-zero with the reason); a
+    /// connection that was had and is lost is reopened with back-off (0.5 s doubling to 30 s),
+    /// reported on stderr, until the server refuses the credentials.
     static func events(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let path = ResourceURI.events(namespace: ctx.config.namespace)
         var delay = 0.5
+        var connected = false
         while true {
             do {
-                let socket = try open(ctx, path)
+                let socket: WebSocket
+                do {
+                    socket = try open(ctx, path)
+                } catch {
+                    if !connected { throw FirstConnection(error: error) }
+                    throw error
+                }
+                connected = true
                 delay = 0.5
                 loop: while true {
                     switch try socket.receive() {
@@ -101,7 +116,9 @@ enum Streams {
                     }
                 }
                 Output.error("The event stream closed; reconnecting in \(delay) s")
-            } catch let e as CommandError where e.exitCode == 2 {
+            } catch let e as FirstConnection {
+                throw e.error
+            } catch let e as CommandError where e.exitCode == 2 || e.refusedAccess {
                 throw e
             } catch {
                 Output.error("\(error); reconnecting in \(delay) s")

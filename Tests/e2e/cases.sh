@@ -182,6 +182,8 @@ run terminate-services service terminate web db --sync
 run nodecluster-rm nodecluster rm edge --sync
 run node-rm-bad node rm nosuchnode
 run event-unauthorized --env DOCKERCLOUD_APIKEY=wrong event
+# A first connection that cannot be made ends `event` at once with the reason (no reconnecting).
+run event-unreachable --env DOCKERCLOUD_STREAM_HOST=ws://127.0.0.1:1/ event
 
 # --- an action by uuid (its uuid is captured, not compared)
 last_action=$("$bin/docker-cloud" action ls -q -l 1)
