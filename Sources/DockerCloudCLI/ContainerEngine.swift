@@ -263,7 +263,8 @@ enum ContainerEngineCommands {
     static func wait(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         Lifecycle.forEach(inv.positional("identifier")) { id in
             let (_, uuid) = try resolve(ctx, id)
-            let reply = try ctx.api.send("POST", path(ctx, uuid, "wait"), timeout: 0)
+            // Waits as long as the container runs: no bound, and no byte arrives meanwhile.
+            let reply = try ctx.api.send("POST", path(ctx, uuid, "wait"), timeout: 0, stallTimeout: 0)
             Output.out("\(try ctx.api.decode(WaitResult.self, reply).StatusCode)\n")
         }
     }

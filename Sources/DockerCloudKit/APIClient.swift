@@ -8,6 +8,10 @@ public struct APIConfig: Sendable {
     public var streamHost: String
     public var namespace: String?
     public var userAgent: String
+    /// `DOCKERCLOUD_TIMEOUT`: seconds one REST request may take in all; nil: no bound on the
+    /// whole, but a server that sends nothing for `stallTimeout` seconds ends the request.
+    public var requestTimeout: Int?
+    public var stallTimeout = 60
 
     public init(restHost: String = "https://cloud.docker.com/", streamHost: String = "wss://ws.cloud.docker.com/",
                 namespace: String? = nil, userAgent: String = "docker-cloud") {
@@ -19,6 +23,9 @@ public struct APIConfig: Sendable {
         if let v = env["DOCKERCLOUD_REST_HOST"], !v.isEmpty { c.restHost = v }
         if let v = env["DOCKERCLOUD_STREAM_HOST"], !v.isEmpty { c.streamHost = v }
         if let v = env["DOCKERCLOUD_NAMESPACE"], !v.isEmpty { c.namespace = v }
+        if let v = env["DOCKERCLOUD_TIMEOUT"], let seconds = Double(v.trimmingCharacters(in: .whitespaces)), seconds > 0, seconds < 1e6 {
+            c.requestTimeout = max(1, Int(seconds.rounded(.up)))
+        }
         return c
     }
 
@@ -53,11 +60,12 @@ public final class APIClient: @unchecked Sendable {
 
     /// `credentials` is called on the first request only, so commands that never reach the API
     /// never look for them.
-    /// `timeout`: seconds a request may take in all (connecting included).
-    public init(config: APIConfig, transports: Int = 4, timeout: Int = 60, credentials: @escaping @Sendable () -> Credentials?) {
+    /// `timeout`: seconds a request may take in all (connecting included); by default the
+    /// config's `DOCKERCLOUD_TIMEOUT`, else none (the stall timeout still ends a silent server).
+    public init(config: APIConfig, transports: Int = 4, timeout: Int? = nil, credentials: @escaping @Sendable () -> Credentials?) {
         self.config = config
         self.credentials = credentials
-        self.pool = TransportPool(size: transports, userAgent: config.userAgent, timeout: timeout)
+        self.pool = TransportPool(size: transports, userAgent: config.userAgent, timeout: timeout ?? config.requestTimeout ?? 0)
     }
 
     private lazy var authorization: String? = credentials()?.authorization
@@ -127,7 +135,8 @@ public final class APIClient: @unchecked Sendable {
             do {
                 let started = DispatchTime.now().uptimeNanoseconds
                 trace?("request: \(method) \(redactedURL(target))\(body.map { " (\($0.count) bytes)" } ?? "")")
-                let reply = try pool.with { try $0.send(method, target, headers: headers, body: body, timeout: timeout, stallTimeout: stallTimeout, consume: consume) }
+                let reply = try pool.with { try $0.send(method, target, headers: headers, body: body, timeout: timeout,
+                                                        stallTimeout: stallTimeout ?? config.stallTimeout, consume: consume) }
                 trace?("response: \(reply.status) for \(method) \(redactedURL(target)) in \((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) ms (\(reply.body.count) bytes)")
                 if [502, 503, 504].contains(reply.status), !last {
                     Thread.sleep(forTimeInterval: delay); delay *= 2
@@ -218,7 +227,7 @@ final class TransportPool: @unchecked Sendable {
     private let lock = NSCondition()
 
     init(size: Int, userAgent: String, timeout: Int) {
-        idle = (0..<max(1, size)).map { _ in CurlTransport(timeout: timeout, connectTimeout: min(10, timeout), userAgent: userAgent) }
+        idle = (0..<max(1, size)).map { _ in CurlTransport(timeout: timeout, connectTimeout: timeout > 0 ? min(10, timeout) : 10, userAgent: userAgent) }
     }
 
     func with<T>(_ body: (CurlTransport) throws -> T) rethrows -> T {

@@ -175,7 +175,19 @@ public final class CurlTransport: @unchecked Sendable {
             return dc_easy_perform(handle)
         }
         guard result == CURLE_OK else {
-            throw TransportError(result, url: url, detail: TransportError.text(errorBuffer))
+            var error = TransportError(result, url: url, detail: TransportError.text(errorBuffer))
+            if error.kind == .timeout {
+                // libcurl's text counts milliseconds; what the user needs is which limit it was.
+                let total = timeout ?? self.timeout
+                if error.detail.contains("too slow"), let stallTimeout {
+                    error.detail = "nothing arrived for \(stallTimeout) s"
+                } else if total > 0 {
+                    error.detail = "the request took more than \(total) s (DOCKERCLOUD_TIMEOUT)"
+                } else {
+                    error.detail = "no connection within \(connectTimeout) s"
+                }
+            }
+            throw error
         }
         var status = 0
         dc_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

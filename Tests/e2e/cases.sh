@@ -17,6 +17,8 @@ run completion-unknown-shell completion fish
 # --- no server, a server that is not the API, a secret in the URL: one line, exit 3
 run unreachable --env DOCKERCLOUD_REST_HOST=http://user:topsecret@127.0.0.1:1/ service ps
 run bad-answer-html --env DOCKERCLOUD_REST_HOST=$fake service ps
+# DOCKERCLOUD_TIMEOUT bounds each request: a server that never answers cannot make it hang.
+run timeout-silent --env DOCKERCLOUD_REST_HOST=$silent --env DOCKERCLOUD_TIMEOUT=1 service ps
 run bad-answer-shape --env DOCKERCLOUD_REST_HOST=$fake stack ls
 run bad-answer-404 --env DOCKERCLOUD_REST_HOST=$fake container inspect web
 

@@ -22,6 +22,16 @@ echo '{"meta": {"limit": 2}, "objects": [{"uuid": 5}]}' > "$work/fake/api/app/v1
 fakeport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 (cd "$work/fake" && exec python3 -m http.server "$fakeport" --bind 127.0.0.1 >/dev/null 2>&1) &
 fake=http://127.0.0.1:$fakeport/
+# A server that accepts connections and never answers, for the timeout cases.
+silentport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16)
+held = []
+while True:
+    c, _ = s.accept(); held.append(c)
+' "$silentport" >/dev/null 2>&1 &
+silent=http://127.0.0.1:$silentport/
 export DOCKERCLOUD_REST_HOST=http://127.0.0.1:$port/ DOCKERCLOUD_STREAM_HOST=ws://127.0.0.1:$port/
 export DOCKERCLOUD_USER=e2e DOCKERCLOUD_APIKEY=e2ekey HOME=$work/home NO_COLOR=1
 unset DOCKERCLOUD_NAMESPACE DOCKERCLOUD_AUTH DOCKERCLOUD_PASS DOCKER_CONFIG
