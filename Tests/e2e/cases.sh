@@ -41,7 +41,7 @@ run node-upgrade-bad node upgrade 00000000-0000-4000-8000-000000000000
 
 # --- services
 run service-run service run -n web -t 2 -p 80 --expose 9000 -e MODE=prod --sync busybox
-run service-create service create -n db --autorestart ALWAYS --sync postgres
+run service-create service create -n pg --autorestart ALWAYS --sync postgres
 run service-create-bad-env service create -n bad -e NOEQUALS busybox
 run service-create-bad-port service create -n bad -p 80:x busybox
 run service-create-bad-link service create -n bad --link-service 'a b' busybox
@@ -51,21 +51,21 @@ run service-ps-quiet-format service ps --format '{{.name}}\t{{.state}}\t{{.targe
 run service-ps-status service ps --status Stopped
 run service-inspect service inspect web --format '{{.name}} {{.image_name}} {{.target_num_containers}}'
 run service-inspect-missing service inspect nosuch
-run service-start service start db --sync
+run service-start service start pg --sync
 run service-set service set web --autorestart ON_FAILURE --no-autoredeploy
 run service-set-redeploy service set web -t 2 --redeploy --sync
 run service-scale service scale web 3 --sync
 run service-stop service stop web --sync
 run service-start-again service start web --sync
-run service-redeploy service redeploy db --sync
+run service-redeploy service redeploy pg --sync
 run service-env-ls service env ls web --user
 run service-env-add service env add web -e LEVEL=debug -e MODE=again
 run service-env-update service env update web -e LEVEL=info
 run service-env-update-unknown service env update web -e NOPE=1
-run service-env-set service env set db -e A=1 -e B=2
+run service-env-set service env set pg -e A=1 -e B=2
 run service-env-rm service env rm web -n LEVEL -n PATH
 run service-env-ls-quiet service env ls web -q --user
-run service-logs service logs db
+run service-logs service logs pg
 run run-top run -n top -t 1 --sync busybox
 
 # --- containers
@@ -75,7 +75,7 @@ run container-inspect container inspect web-1 --format '{{.name}} {{.state}}'
 run container-stop container stop web-1 --sync
 run container-start container start web-1 --sync
 run container-redeploy container redeploy web-2 --sync
-run container-logs container logs db-1 --tail 2
+run container-logs container logs pg-1 --tail 2
 run container-exec container exec web-1 echo hello from the container
 script=$'echo piped\nexit 3\n'
 run exec-stdin --stdin "$script" exec web-2
@@ -180,7 +180,7 @@ run action-logs-bad action logs 00000000-0000-4000-8000-000000000000
 # --- login (stores credentials for later commands) and errors
 run login --stdin $'e2e\ne2ekey\n' login
 run auth-bad --env DOCKERCLOUD_APIKEY=wrong service ps
-run terminate-services service terminate web db --sync
+run terminate-services service terminate web pg --sync
 run nodecluster-rm nodecluster rm edge --sync
 run node-rm-bad node rm nosuchnode
 run event-unauthorized --env DOCKERCLOUD_APIKEY=wrong event
