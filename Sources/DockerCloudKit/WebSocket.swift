@@ -18,6 +18,13 @@ public final class WebSocket: @unchecked Sendable {
     private var fragments: [UInt8] = []
     private var fragmentOpcode: WebSocketOpcode?
     private var closed = false
+    /// Keep-alive as docker-cloud 1.0.9 had it: a ping after `pingInterval` seconds without a byte
+    /// from the server, and the connection taken for dead when `pongTimeout` seconds pass without
+    /// an answer. 0 turns it off.
+    public var pingInterval: Double = 10
+    public var pongTimeout: Double = 5
+    private var lastHeard = Date()
+    private var pingSent: Date?
     private let sendLock = NSLock()
     public let url: String
 
@@ -195,8 +202,23 @@ public final class WebSocket: @unchecked Sendable {
             }
             let left = deadline.map { $0.timeIntervalSinceNow } ?? 3600
             if left <= 0 { return .timeout }
-            guard let bytes = try read(timeout: left) else {
+            let now = Date()
+            if let sent = pingSent, now.timeIntervalSince(sent) >= pongTimeout {
+                throw WebSocketDeadError(url: redactedURL(url), seconds: pingInterval + pongTimeout)
+            }
+            if pingSent == nil, pingInterval > 0, now.timeIntervalSince(lastHeard) >= pingInterval {
+                try? send(WebSocketFrame(opcode: .ping, payload: []))
+                pingSent = now
+            }
+            var wait = left
+            if let sent = pingSent { wait = min(wait, pongTimeout - now.timeIntervalSince(sent)) }
+            else if pingInterval > 0 { wait = min(wait, pingInterval - now.timeIntervalSince(lastHeard)) }
+            guard let bytes = try read(timeout: max(0.01, wait)) else {
                 return .closed(code: nil, reason: "")  // the connection ended without a close frame
+            }
+            if !bytes.isEmpty {
+                lastHeard = Date()
+                pingSent = nil
             }
             parser.append(bytes)
         }
@@ -208,6 +230,13 @@ public final class WebSocket: @unchecked Sendable {
         closed = true
         try? send(WebSocketFrame(opcode: .close, payload: [UInt8(code >> 8), UInt8(code & 0xFF)] + Array(reason.utf8)))
     }
+}
+
+/// The server stopped answering: no byte, not even a pong, for `seconds`.
+public struct WebSocketDeadError: Error, CustomStringConvertible, Sendable {
+    public var url: String
+    public var seconds: Double
+    public var description: String { "the connection to \(url) is dead: no answer for \(Int(seconds)) s, not even to a ping" }
 }
 
 /// The server answered the upgrade with something other than 101.

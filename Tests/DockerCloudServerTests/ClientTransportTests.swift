@@ -100,6 +100,43 @@ final class ClientTransportTests: ServerTestCase {
         XCTAssertTrue(head.contains("\r\nOrigin: http://127.0.0.1:\(port)\r\n"), head)
     }
 
+    /// Keep-alive: a server that answers pings keeps an idle stream open; one that goes silent
+    /// (here a peer that completes the handshake and then reads nothing) is reported dead.
+    func testIdleStreamsArePingedAndADeadPeerIsReported() throws {
+        let live = try WebSocket(url: server.wsBase + "/api/audit/v1/events", headers: auth)
+        live.pingInterval = 0.3
+        live.pongTimeout = 0.5
+        if case .closed = try live.receive(timeout: 1.5) { XCTFail("the idle stream closed") }
+        live.close()
+
+        let script = """
+        import base64, hashlib, socket, sys, time
+        s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1); print(s.getsockname()[1], flush=True)
+        c, _ = s.accept(); head = b""
+        while b"\\r\\n\\r\\n" not in head: head += c.recv(4096)
+        key = [l.split(b": ", 1)[1] for l in head.split(b"\\r\\n") if l.lower().startswith(b"sec-websocket-key")][0]
+        accept = base64.b64encode(hashlib.sha1(key + b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11").digest())
+        c.sendall(b"HTTP/1.1 101 Switching Protocols\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\nSec-WebSocket-Accept: " + accept + b"\\r\\n\\r\\n")
+        time.sleep(30)
+        """
+        let peer = Process()
+        peer.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        peer.arguments = ["python3", "-c", script]
+        let out = Pipe()
+        peer.standardOutput = out
+        try peer.run()
+        defer { peer.terminate(); peer.waitUntilExit() }
+        let port = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let dead = try WebSocket(url: "ws://127.0.0.1:\(port)/x")
+        dead.pingInterval = 0.3
+        dead.pongTimeout = 0.3
+        let started = Date()
+        XCTAssertThrowsError(try dead.receive(timeout: 10)) { error in
+            XCTAssertTrue(error is WebSocketDeadError, "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3)
+    }
+
     func testRefusedHandshakeKeepsTheServersMessage() {
         XCTAssertThrowsError(try WebSocket(url: server.wsBase + "/api/audit/v1/events", headers: ["Authorization": "Basic eDp5"])) { error in
             let e = error as? WebSocketHandshakeError
