@@ -206,18 +206,56 @@ public final class APIClient: @unchecked Sendable {
         try decode(type, try send("GET", path, query: query))
     }
 
-    /// Every object of a list: the first page says how many there are, the other pages are then
-    /// fetched concurrently over the transport pool, and the objects come back in API order.
-    public func listAll<T: Codable & Sendable>(_ type: T.Type, _ path: String, filters: [(String, String)] = [], pageSize: Int = 1000) throws -> [T] {
+    /// Every object of a list, page by page, robust against servers that cap the limit, loop
+    /// their `next` link or state a `total_count` they do not deliver: each page is asked at the
+    /// offset the answers so far reached, with the limit the server answered; the walk stops at an
+    /// empty page, a `next` that is null or does not advance, or `total_count`, so a server cannot
+    /// make it ask for more pages than it returns (plus the empty one that ends a list). With
+    /// `concurrency` > 1, pages are asked in waves while they come back full; a short page ends its
+    /// wave (what was asked past it is dropped and asked again from where the list got to).
+    public func listAll<T: Codable & Sendable>(_ type: T.Type, _ path: String, filters: [(String, String)] = [], pageSize: Int = 1000,
+                                               concurrency: Int = 1) throws -> [T] {
         let first = try get(ListPage<T>.self, path, query: filters + [("limit", String(pageSize)), ("offset", "0")])
-        let total = first.meta.total_count
-        guard first.objects.count < total, pageSize > 0 else { return first.objects }
-        let offsets = Array(stride(from: first.objects.count, to: total, by: pageSize))
-        let results = ResultSlots<[T]>(count: offsets.count)
-        DispatchQueue.concurrentPerform(iterations: offsets.count) { i in
-            results.set(i, Result { try self.get(ListPage<T>.self, path, query: filters + [("limit", String(pageSize)), ("offset", String(offsets[i]))]).objects })
+        var objects = first.objects
+        // The page size the server really uses (it may cap what was asked).
+        let step = max(1, first.meta.limit > 0 ? min(first.meta.limit, max(pageSize, 1)) : first.objects.count)
+        var last = (meta: first.meta, count: first.objects.count, start: 0)
+        while ListWalk.goesOn(last.meta, count: last.count, start: last.start, reached: objects.count) {
+            let offset = objects.count
+            let remaining = (last.meta.total_count - offset) / step + 1  // no overflow: total > offset here
+            let wave = Array(stride(from: offset, to: offset + step * max(1, min(concurrency, remaining)), by: step))
+            let results = ResultSlots<ListPage<T>>(count: wave.count)
+            DispatchQueue.concurrentPerform(iterations: wave.count) { i in
+                results.set(i, Result { try self.get(ListPage<T>.self, path, query: filters + [("limit", String(step)), ("offset", String(wave[i]))]) })
+            }
+            for page in try results.values() {
+                let start = objects.count
+                objects += page.objects
+                last = (page.meta, page.objects.count, start)
+                if page.objects.count < step { break }
+            }
         }
-        return try first.objects + results.values().flatMap { $0 }
+        return objects
+    }
+}
+
+/// When a paged walk goes on: the last page had objects, the list says there are more, and its
+/// `next` link points past that page.
+enum ListWalk {
+    static func goesOn(_ meta: ListMeta, count: Int, start: Int, reached: Int) -> Bool {
+        count > 0 && reached < meta.total_count && nextAdvances(meta, beyond: start)
+    }
+
+    /// A `next` link that is there and points past the page it came with (a server whose `next`
+    /// repeats the same offset would loop a client that trusted it).
+    static func nextAdvances(_ meta: ListMeta, beyond offset: Int) -> Bool {
+        guard let next = meta.next, !next.isEmpty else { return false }
+        guard let query = next.split(separator: "?", maxSplits: 1).dropFirst().first else { return true }
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            if kv.count == 2, kv[0] == "offset", let value = Int(kv[1]) { return value > offset }
+        }
+        return true
     }
 }
 

@@ -202,3 +202,74 @@ final class APIClientTests: ServerTestCase {
         XCTAssertThrowsError(try dead.send("POST", "/api/app/v1/service/", body: Data("{}".utf8)))
     }
 }
+
+/// Paging against servers that misbehave (a python server that records every request): a capped
+/// limit, a `next` that does not advance, a `total_count` it does not deliver.
+final class MisbehavingPagingTests: XCTestCase {
+    /// Starts a server whose answers `mode` shapes; returns its base URL, a way to read its log, and a stopper.
+    func server(_ mode: String) throws -> (String, () -> [String], () -> Void) {
+        let log = NSTemporaryDirectory() + "paging-\(UUID().uuidString).log"
+        let script = """
+        import http.server, json, sys, urllib.parse
+        mode, log = sys.argv[1], sys.argv[2]
+        ROWS = 5
+        class H(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                q = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(self.path).query))
+                offset, limit = int(q.get("offset", 0)), int(q.get("limit", 25))
+                open(log, "a").write("%d %d\\n" % (offset, limit))
+                if mode == "capped":      # asks for 1000, gets 2 a page, told so in meta.limit
+                    limit = 2; rows = list(range(offset, min(offset + limit, ROWS))); total = ROWS
+                    nxt = "/api/app/v1/service/?limit=2&offset=%d" % (offset + 2) if offset + 2 < ROWS else None
+                elif mode == "loop":      # next always points at the first page again
+                    limit = 2; rows = [0, 1]; total = 100; nxt = "/api/app/v1/service/?limit=2&offset=0"
+                else:                     # "liar": claims 1,000,000 rows, has 3
+                    rows = list(range(offset, min(offset + limit, 3))); total = 1000000
+                    nxt = "/api/app/v1/service/?limit=%d&offset=%d" % (limit, offset + limit)
+                body = json.dumps({"meta": {"limit": limit, "offset": offset, "next": nxt, "previous": None, "total_count": total},
+                                   "objects": [{"uuid": "u%d" % r, "name": "s%d" % r} for r in rows]}).encode()
+                self.send_response(200); self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
+            def log_message(self, *a): pass
+        s = http.server.HTTPServer(("127.0.0.1", 0), H); print(s.server_address[1], flush=True); s.serve_forever()
+        """
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", script, mode, log]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let port = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let read = { ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init) }
+        return ("http://127.0.0.1:\(port)/", read, { p.terminate(); p.waitUntilExit(); try? FileManager.default.removeItem(atPath: log) })
+    }
+
+    struct Named: Codable, Sendable { var uuid: String; var name: String }
+
+    func list(_ base: String) throws -> [Named] {
+        let api = APIClient(config: APIConfig(restHost: base, streamHost: "ws://127.0.0.1:1/", userAgent: "test")) { nil }
+        return try api.listAll(Named.self, "/api/app/v1/service/")
+    }
+
+    func testACappedLimitLosesNoRow() throws {
+        let (base, requests, stop) = try server("capped")
+        defer { stop() }
+        XCTAssertEqual(try list(base).map(\.uuid), ["u0", "u1", "u2", "u3", "u4"])
+        XCTAssertEqual(requests(), ["0 1000", "2 2", "4 2"])
+    }
+
+    func testANextThatDoesNotAdvanceEndsTheWalk() throws {
+        let (base, requests, stop) = try server("loop")
+        defer { stop() }
+        XCTAssertEqual(try list(base).map(\.uuid), ["u0", "u1"])
+        XCTAssertEqual(requests().count, 1)
+    }
+
+    func testATotalCountThatLiesCostsOneEmptyPageAtMost() throws {
+        let (base, requests, stop) = try server("liar")
+        defer { stop() }
+        XCTAssertEqual(try list(base).map(\.uuid), ["u0", "u1", "u2"])
+        // Three rows in the first page of 1000, then the empty page at offset 3 that ends the list.
+        XCTAssertEqual(requests(), ["0 1000", "3 1000"])
+    }
+}
