@@ -19,6 +19,9 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchserver  # noqa: E402
+
 p = argparse.ArgumentParser()
 p.add_argument("--peak", required=True)
 p.add_argument("--ours", required=True)
@@ -36,19 +39,7 @@ def say(s=""):
 
 # --- a server of our own on loopback
 work = tempfile.mkdtemp(prefix="cli-bench-")
-server = subprocess.Popen([args.server, "--listen", "127.0.0.1:0", "--data-dir", work + "/state", "--user", "bench:benchkey",
-                           "--nodes", "10", "--delay", "0", "--log-level", "error"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-port = None
-for line in server.stdout:
-    line = line.decode()
-    if "listening on http://127.0.0.1:" in line:
-        port = int(line.split("127.0.0.1:")[1].split()[0].strip("/"))
-        break
-if not port:
-    sys.exit("the server did not start")
-threading.Thread(target=lambda: [None for _ in server.stdout], daemon=True).start()
-env = dict(os.environ, DOCKERCLOUD_REST_HOST="http://127.0.0.1:%d/" % port, DOCKERCLOUD_STREAM_HOST="ws://127.0.0.1:%d/" % port,
-           DOCKERCLOUD_USER="bench", DOCKERCLOUD_APIKEY="benchkey", HOME=work, NO_COLOR="1")
+server, port, env = benchserver.start(args.server, work + "/state", work, ["--nodes", "10", "--delay", "0"])
 AUTH = {"Authorization": "Basic YmVuY2g6YmVuY2hrZXk=", "Content-Type": "application/json"}
 
 

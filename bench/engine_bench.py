@@ -23,6 +23,9 @@ import tempfile
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import benchserver  # noqa: E402
+
 p = argparse.ArgumentParser()
 p.add_argument("--ours", required=True)
 p.add_argument("--server", required=True)
@@ -126,18 +129,7 @@ try:
     sock = started.stdout.strip().splitlines()[-1]
     dk = [DOCKER, "-H", "unix://" + sock] if DOCKER else None
 
-    server = subprocess.Popen([args.server, "--listen", "127.0.0.1:0", "--data-dir", work + "/state", "--user", "bench:benchkey",
-                               "--engine", "unix://" + sock, "--log-level", "error"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    port = None
-    for line in server.stdout:
-        line = line.decode()
-        if "listening on http://127.0.0.1:" in line:
-            port = int(line.split("127.0.0.1:")[1].split()[0].strip("/"))
-            break
-    if not port:
-        raise SystemExit("benchmark: the server did not start")
-    cli_env = dict(os.environ, DOCKERCLOUD_REST_HOST="http://127.0.0.1:%d/" % port, DOCKERCLOUD_STREAM_HOST="ws://127.0.0.1:%d/" % port,
-                   DOCKERCLOUD_USER="bench", DOCKERCLOUD_APIKEY="benchkey", HOME=work, NO_COLOR="1")
+    server, port, cli_env = benchserver.start(args.server, work + "/state", work, ["--engine", "unix://" + sock])
     dc = [args.ours]
 
     results = {}

@@ -76,19 +76,29 @@ extension ControlPlane {
     /// The container, its spec for the driver, and the driver's operations; refuses what its
     /// state or node cannot do.
     private func operable(_ caller: Caller, _ uuid: String, _ op: String) throws -> (Container, ContainerSpec, any ContainerOperations) {
-        let (c, spec) = try read { tx -> (Container, ContainerSpec) in
+        let ops = try engineOperations(op)
+        let (c, spec) = try runnable(caller, uuid, op, as: ControlPlane.operationWords[op]?.verb)
+        return (c, spec, ops)
+    }
+
+    /// The driver's engine operations, or the 400 that says this server's nodes have none.
+    func engineOperations(_ op: String) throws -> any ContainerOperations {
+        guard let ops = driver as? any ContainerOperations else {
+            throw APIError.badRequest("Container \(ControlPlane.operationWords[op]?.command ?? op) needs nodes with a Docker engine; this server's nodes are simulated (docker-cloud-server --engine)")
+        }
+        return ops
+    }
+
+    /// A container of the caller's whose state allows `op`, with the spec its driver needs.
+    func runnable(_ caller: Caller, _ uuid: String, _ op: String, as verb: String? = nil) throws -> (Container, ContainerSpec) {
+        try read { tx in
             let c = try fetch(Container.self, tx, uuid, caller)
+            try Lifecycle.container.check(op, c.state, as: verb)
             guard let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else {
-                throw APIError.state("container", "without node", op)
+                throw APIError.state("container", "without node", verb ?? op)
             }
             return (c, try containerSpec(tx, c, node, caller.namespace))
         }
-        let words = ControlPlane.operationWords[op] ?? (op, op)
-        guard let ops = driver as? any ContainerOperations else {
-            throw APIError.badRequest("Container \(words.command) needs nodes with a Docker engine; this server's nodes are simulated (docker-cloud-server --engine)")
-        }
-        try Lifecycle.container.check(op, c.state, as: words.verb)
-        return (c, spec, ops)
     }
 
     /// `HEAD` stats a path (`X-Docker-Container-Path-Stat`), `GET` gives it as a tar, `PUT` unpacks
@@ -172,14 +182,10 @@ extension ControlPlane {
 
     /// An engine's refusal as the client's answer: its own status and message where it speaks of
     /// the request (400, 404, 409), 502/503/504 where the engine itself failed.
-    /// The engine's reason as a client should read it: without our call ("POST /containers/<id>/kill: ")
-    /// and with the container's name where the engine put its own id.
+    /// The engine's reason as a client should read it: its own words (not our call to it), with
+    /// the container's name where the engine put its own id.
     static func engineReason(_ error: EngineError, container: String?) -> String {
-        var reason = error.message
-        if reason.hasPrefix("GET /") || reason.hasPrefix("POST /") || reason.hasPrefix("PUT /") || reason.hasPrefix("HEAD /") || reason.hasPrefix("DELETE /"),
-           let colon = reason.range(of: ": ") {
-            reason = String(reason[colon.upperBound...])
-        }
+        var reason = error.reason
         if let container {
             reason = reason.replacingOccurrences(of: "[0-9a-f]{64}", with: container, options: .regularExpression)
         }

@@ -68,25 +68,13 @@ extension ControlPlane {
             let a = try read { tx in try visibleAction(tx, s[1], caller.visible.sorted()) }
             return .logs(owners: [a.uuid], source: .action(a.uuid), tail: try tail(), follow: try flag("follow", default: true))
         case (.app, "container", 3, "exec"):
-            let spec: ContainerSpec = try read { tx in
-                let c = try fetch(Container.self, tx, s[1], caller)
-                try Lifecycle.container.check("exec", c.state, as: "exec in")
-                guard let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { throw APIError.state("container", "without node", "exec in") }
-                return try containerSpec(tx, c, node, caller.namespace)
-            }
+            let (_, spec) = try runnable(caller, s[1], "exec", as: "exec in")
             // Docker Cloud's exec gave the command a terminal; `tty=false` (docker-cloud without a
             // terminal on its side) asks for plain pipes.
             return .exec(container: spec, command: req.queryValue("command") ?? "sh", tty: try flag("tty", default: true))
         case (.app, "container", 3, "stats"), (.app, "container", 3, "attach"):
-            let spec: ContainerSpec = try read { tx in
-                let c = try fetch(Container.self, tx, s[1], caller)
-                try Lifecycle.container.check(s[2], c.state, as: ControlPlane.operationWords[s[2]]?.verb ?? s[2])
-                guard let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { throw APIError.state("container", "without node", s[2]) }
-                return try containerSpec(tx, c, node, caller.namespace)
-            }
-            guard driver is any ContainerOperations else {
-                throw APIError.badRequest("Container \(ControlPlane.operationWords[s[2]]?.command ?? s[2]) needs nodes with a Docker engine; this server's nodes are simulated (docker-cloud-server --engine)")
-            }
+            _ = try engineOperations(s[2])
+            let (_, spec) = try runnable(caller, s[1], s[2], as: ControlPlane.operationWords[s[2]]?.verb)
             return s[2] == "stats" ? .stats(container: spec) : .attach(container: spec)
         default:
             throw APIError.notFound("No stream endpoint at \(req.rawPath)")
@@ -173,6 +161,21 @@ extension ControlPlane {
         try? await outbound.close(.normalClosure, reason: nil)
     }
 
+    /// A piece of a process's output, as Docker Cloud's exec stream framed it.
+    static func writeOutput(_ outbound: WebSocketOutboundWriter, _ stream: String, _ bytes: [UInt8]) async {
+        struct Frame: Encodable { var type = "output"; var streamType: String; var output: String }
+        if let data = try? Tx.encoder.encode(Frame(streamType: stream, output: String(decoding: bytes, as: UTF8.self))) {
+            try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+        }
+    }
+
+    static func writeError(_ outbound: WebSocketOutboundWriter, _ error: any Error) async {
+        struct ErrorFrame: Encodable { var type = "error"; var data: [String: String] }
+        if let data = try? Tx.encoder.encode(ErrorFrame(data: ["errorMessage": "\(error)"])) {
+            try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
+        }
+    }
+
     /// The container's stdio: output frames as exec sends them; text or binary messages go to its
     /// stdin when it keeps one open. Ends when the container's process ends or the client leaves.
     func serveAttach(container: ContainerSpec, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
@@ -193,22 +196,14 @@ extension ControlPlane {
             // The session ends with the process, or when the client leaves (a detach: the container runs on).
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    try await ops.attach(container, input: input) { stream, bytes in
-                        struct Frame: Encodable { var type = "output"; var streamType: String; var output: String }
-                        if let data = try? Tx.encoder.encode(Frame(streamType: stream, output: String(decoding: bytes, as: UTF8.self))) {
-                            try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
-                        }
-                    }
+                    try await ops.attach(container, input: input) { stream, bytes in await Self.writeOutput(outbound, stream, bytes) }
                 }
                 group.addTask { await reader.value }
                 try await group.next()
                 group.cancelAll()
             }
         } catch {
-            struct ErrorFrame: Encodable { var type = "error"; var data: [String: String] }
-            if let data = try? Tx.encoder.encode(ErrorFrame(data: ["errorMessage": "\(error)"])) {
-                try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
-            }
+            await Self.writeError(outbound, error)
         }
         reader.cancel()
         feed.finish()
@@ -244,16 +239,10 @@ extension ControlPlane {
         let code: Int
         do {
             code = try await driver.exec(container, command: command, io: ExecIO(tty: tty, input: input, resize: sizes, output: { stream, bytes in
-                struct Frame: Encodable { var type = "output"; var streamType: String; var output: String }
-                if let data = try? Tx.encoder.encode(Frame(streamType: stream, output: String(decoding: bytes, as: UTF8.self))) {
-                    try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
-                }
+                await Self.writeOutput(outbound, stream, bytes)
             }))
         } catch {
-            struct ErrorFrame: Encodable { var type = "error"; var data: [String: String] }
-            if let data = try? Tx.encoder.encode(ErrorFrame(data: ["errorMessage": "\(error)"])) {
-                try? await outbound.write(.text(String(decoding: data, as: UTF8.self)))
-            }
+            await Self.writeError(outbound, error)
             code = 126
         }
         // A moment before closing: a client that writes stdin in a loop (docker-cloud 1.0.9 without

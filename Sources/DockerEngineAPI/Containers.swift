@@ -146,16 +146,25 @@ extension EngineClient {
         var query = [("stdout", "1"), ("stderr", "1"), ("follow", follow ? "1" : "0"), ("tail", tail),
                      ("timestamps", timestamps ? "1" : "0")]
         if let since { query.append(("since", String(since))) }
+        try await logBatches(id, framing: tty.map { $0 ? .raw : .multiplexed } ?? .detect, timestamps: timestamps, query: query) { batch in
+            for entry in batch where try await !body(entry) { return false }
+            return true
+        }
+    }
+
+    /// The one reading loop of a log: demultiplexed, cut into lines, handed over as the batch each
+    /// read completes, until `body` returns false or the log ends.
+    func logBatches(_ id: String, framing: StreamDemultiplexer.Framing, timestamps: Bool, query: [(String, String)],
+                    _ body: @Sendable @escaping ([LogEntry]) async throws -> Bool) async throws {
         try await stream(EngineRequest(.GET, "/containers/\(Self.escape(id))/logs", query: query)) { _, reader in
-            var demux = StreamDemultiplexer(tty.map { $0 ? .raw : .multiplexed } ?? .detect)
+            var demux = StreamDemultiplexer(framing)
             var lines = LogLineSplitter(timestamps: timestamps)
             while let bytes = try await reader.next() {
-                for chunk in try demux.feed(bytes.readableBytesView) {
-                    for entry in lines.feed(chunk) where try await !body(entry) { return }
-                }
+                let batch = try demux.feed(bytes.readableBytesView).flatMap { lines.feed($0) }
+                if !batch.isEmpty, try await !body(batch) { return }
             }
-            for chunk in try demux.finish() { for entry in lines.feed(chunk) where try await !body(entry) { return } }
-            for entry in lines.finish() where try await !body(entry) { return }
+            let rest = try demux.finish().flatMap { lines.feed($0) } + lines.finish()
+            if !rest.isEmpty { _ = try await body(rest) }
         }
     }
 

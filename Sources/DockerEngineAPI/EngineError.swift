@@ -20,10 +20,13 @@ public struct EngineError: Error, CustomStringConvertible, Sendable, Equatable {
 
     public var kind: Kind
     public var message: String
+    /// The engine's own words, without the call ("Invalid signal: BOGUS"); the message otherwise.
+    public var reason: String
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, reason: String? = nil) {
         self.kind = kind
         self.message = message
+        self.reason = reason ?? message
     }
 
     public var status: Int? {
@@ -47,6 +50,6 @@ public struct EngineError: Error, CustomStringConvertible, Sendable, Equatable {
             reason = text.split(separator: "\n").first.map(String.init) ?? ""
         }
         if reason.isEmpty { reason = "HTTP \(status)" }
-        return EngineError(.status(status), "\(call): \(reason)")
+        return EngineError(.status(status), "\(call): \(reason)", reason: reason)
     }
 }

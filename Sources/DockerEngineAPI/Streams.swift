@@ -190,7 +190,3 @@ public enum EngineDates {
         return f.date(from: whole).map { $0.addingTimeInterval(fraction) }
     }
 }
-
-extension ByteBuffer {
-    var bytes: [UInt8] { Array(readableBytesView) }
-}

@@ -226,17 +226,11 @@ final class EngineDriver: NodeDriver {
     // MARK: - Exec
 
     func exec(_ container: ContainerSpec, command: String, io: ExecIO) async throws -> Int {
-        let h = try await host(container.node)
-        var known = trackedEngineID(container.uuid)
-        if known == nil { known = try await find(container.uuid, on: h).first?.Id }
-        guard let engineID = known else {
-            throw DriverError(description: "container \(container.name) is not on \(h.key)")
-        }
+        let (client, engineID) = try await target(container)
         // The command line is split into words as Docker Cloud did, not handed to a shell.
         let split = EngineContainerConfig.shellWords(command)
         let words = split.isEmpty ? ["sh"] : split
-        let execID = try await h.client.createExec(engineID, ExecConfig(cmd: words, stdin: true, tty: io.tty))
-        let client = h.client
+        let execID = try await client.createExec(engineID, ExecConfig(cmd: words, stdin: true, tty: io.tty))
         try await client.startExec(execID, tty: io.tty) { stream in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
@@ -406,10 +400,11 @@ final class EngineDriver: NodeDriver {
 
 /// The engine's operations on one container of ours, found by its label.
 extension EngineDriver: ContainerOperations {
+    /// The engine and id of one container of ours: the one followed, else found by its label.
     private func target(_ c: ContainerSpec) async throws -> (EngineClient, String) {
         let h = try await host(c.node)
         if let id = trackedEngineID(c.uuid) { return (h.client, id) }
-        guard let id = try await h.client.listContainers(all: true, labels: ["\(EngineLabels.container)=\(c.uuid)"]).first?.Id else {
+        guard let id = try await find(c.uuid, on: h).first?.Id else {
             throw EngineError(.status(404), "container \(c.name) is not on its node's engine")
         }
         return (h.client, id)
