@@ -1,5 +1,7 @@
-/// Each resource's states (as the Docker Cloud API names them) and, for every operation, the
-/// states that allow it: defined here once, checked by the handlers and the reconciler alike.
+import DockerCloudAPI
+
+/// For every operation on a resource, the states that allow it (the states themselves are the
+/// API's, `DockerCloudAPI.States`): defined here once, checked by the handlers and the reconciler alike.
 struct Lifecycle: Sendable {
     let resource: String
     let states: Set<String>
@@ -18,7 +20,7 @@ struct Lifecycle: Sendable {
 
     static let container = Lifecycle(
         resource: "container",
-        states: ["Starting", "Running", "Stopping", "Stopped", "Terminating", "Terminated"],
+        states: Set(States.container),
         transitional: ["Starting", "Stopping", "Terminating"],
         allows: [
             "start": ["Stopped"],
@@ -36,7 +38,7 @@ struct Lifecycle: Sendable {
 
     static let service = Lifecycle(
         resource: "service",
-        states: ["Not running", "Starting", "Running", "Partly running", "Scaling", "Redeploying", "Stopping", "Stopped", "Terminating", "Terminated"],
+        states: Set(States.service),
         transitional: ["Starting", "Stopping", "Scaling", "Redeploying", "Terminating"],
         allows: [
             "start": ["Not running", "Stopped", "Partly running"],
@@ -50,7 +52,7 @@ struct Lifecycle: Sendable {
 
     static let stack = Lifecycle(
         resource: "stack",
-        states: ["Not Running", "Starting", "Running", "Partly running", "Redeploying", "Stopping", "Stopped", "Terminating", "Terminated"],
+        states: Set(States.stack),
         transitional: ["Starting", "Stopping", "Redeploying", "Terminating"],
         allows: [
             "start": ["Not Running", "Stopped", "Partly running"],
@@ -62,7 +64,7 @@ struct Lifecycle: Sendable {
 
     static let node = Lifecycle(
         resource: "node",
-        states: ["Deploying", "Deployed", "Unreachable", "Upgrading", "Terminating", "Terminated"],
+        states: Set(States.node),
         transitional: ["Deploying", "Upgrading", "Terminating"],
         allows: [
             "docker-upgrade": ["Deployed"],
@@ -73,7 +75,7 @@ struct Lifecycle: Sendable {
 
     static let nodeCluster = Lifecycle(
         resource: "node cluster",
-        states: ["Init", "Deploying", "Deployed", "Partly deployed", "Scaling", "Empty cluster", "Terminating", "Terminated"],
+        states: Set(States.nodeCluster),
         transitional: ["Deploying", "Scaling", "Terminating"],
         allows: [
             "deploy": ["Init"],
@@ -83,7 +85,7 @@ struct Lifecycle: Sendable {
 
     static let action = Lifecycle(
         resource: "action",
-        states: ["Pending", "In progress", "Canceling", "Success", "Failed", "Canceled"],
+        states: Set(States.action),
         transitional: ["Pending", "In progress", "Canceling"],
         allows: [
             "cancel": ["Pending", "In progress"],
