@@ -6,7 +6,7 @@ import Foundation
 
 /// How an option takes its value.
 public enum OptionKind: Sendable, Equatable {
-    /// A boolean switch (`--sync`). With `negatable`, `--no-<name>` sets it false.
+    /// A boolean switch (`--sync`): sets its dest true, or false with `storesFalse` (`--no-privileged`).
     case flag
     /// One value (`--name NAME`); the last occurrence wins.
     case value
@@ -37,16 +37,23 @@ public struct Option: Sendable {
     /// Where the parsed value goes: `target_num_containers`.
     public var dest: String
     public var completion: Completion
-    /// Booleans only: also accept `--no-<long>`.
-    public var negatable: Bool
+    /// Flags only: the switch sets its dest false (argparse's store_false), as `--no-privileged`
+    /// does to the dest of `--privileged`. See `negation(help:addition:)`.
+    public var storesFalse: Bool
     /// Accepted but not listed in help or completions (`--debug`).
     public var hidden: Bool
     /// The value must parse as an integer.
     public var integer: Bool
+    /// The command line must give it (argparse's required=True): usage shows it without brackets.
+    public var required: Bool
+    /// Beyond docker-cloud 1.0.9 on a command 1.0.9 had: `--help` shows it on lines of its own only,
+    /// so every line 1.0.9 printed stays byte for byte (see HelpRenderer).
+    public var addition: Bool
 
     public init(_ long: String, short: Character? = nil, metavar: String? = nil, kind: OptionKind = .value,
                 choices: [String] = [], defaultValue: String? = nil, help: String, dest: String? = nil,
-                completion: Completion? = nil, negatable: Bool = false, hidden: Bool = false, integer: Bool = false) {
+                completion: Completion? = nil, storesFalse: Bool = false, hidden: Bool = false, integer: Bool = false,
+                required: Bool = false, addition: Bool = false) {
         self.long = long
         self.short = short
         self.metavar = kind == .flag ? nil : (metavar ?? long.uppercased().replacingOccurrences(of: "-", with: "_"))
@@ -56,9 +63,16 @@ public struct Option: Sendable {
         self.help = help
         self.dest = dest ?? long.replacingOccurrences(of: "-", with: "_")
         self.completion = completion ?? (choices.isEmpty ? .none : .choices)
-        self.negatable = negatable
+        self.storesFalse = storesFalse
         self.hidden = hidden
         self.integer = integer
+        self.required = required
+        self.addition = addition
+    }
+
+    /// `--no-<long>` of a switch: the same dest, set false.
+    public func negation(help: String, addition: Bool = false) -> Option {
+        Option("no-" + long, kind: .flag, help: help, dest: dest, completion: completion, storesFalse: true, addition: addition)
     }
 }
 
@@ -89,19 +103,30 @@ public struct Command: Sendable {
     public var aliases: [String]
     /// One line, for the parent's list of commands.
     public var summary: String
-    /// The description at the top of this command's help (the summary when nil).
+    /// The description at the top of this command's help: the summary when nil, none when ""
+    /// (1.0.9's `nodecluster az`, `nodetype` and `region` had none).
     public var description: String?
     public var options: [Option]
     public var positionals: [Positional]
     public var subcommands: [Command]
     /// An entry point for programs (`__complete`): runs, but is left out of help, completions and man pages.
     public var hidden: Bool
+    /// Beyond docker-cloud 1.0.9 (`version`, `container attach`, ...): in its parent's help it is an
+    /// extra line of the list of commands only (see `Option.addition`).
+    public var addition: Bool
+    /// The heading of the list of verbs in help: "Docker Cloud <path> commands" when nil.
+    public var commandsTitle: String?
 
     public init(_ name: String, aliases: [String] = [], summary: String, description: String? = nil,
-                options: [Option] = [], positionals: [Positional] = [], subcommands: [Command] = [], hidden: Bool = false) {
+                options: [Option] = [], positionals: [Positional] = [], subcommands: [Command] = [], hidden: Bool = false,
+                addition: Bool = false, commandsTitle: String? = nil) {
         self.name = name; self.aliases = aliases; self.summary = summary; self.description = description
         self.options = options; self.positionals = positionals; self.subcommands = subcommands; self.hidden = hidden
+        self.addition = addition; self.commandsTitle = commandsTitle
     }
+
+    /// What the command does, in a sentence: its description, else its summary.
+    public var about: String { description.flatMap { $0.isEmpty ? nil : $0 } ?? summary }
 
     public func subcommand(named name: String) -> Command? {
         subcommands.first { $0.name == name || $0.aliases.contains(name) }

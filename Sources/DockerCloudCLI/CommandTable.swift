@@ -8,18 +8,17 @@
 // nargs 1 -> .one, + -> .oneOrMore, ... (REMAINDER) -> .remainder; `dest` only where it differs from the
 // long name; the original's only non-None default is `action ls -l` (25).
 //
-// Not representable in CommandSpec, kept as behaviour for the handlers:
-// - `tag add/rm/set -t/--tag` is required (argparse `required=True`);
-// - `nodecluster az/nodetype/region` have no description in the original (help shows the summary here);
-// - `service set --no-privileged/--no-autoredeploy/--no-sequential` (StoreFalse onto the same dest, tri-state,
-//   default None) are the `negatable` forms of `--privileged/--autoredeploy/--sequential`; their help text is
-//   folded into the positive option's help.
+// `service set --no-privileged/--no-autoredeploy/--no-sequential` are StoreFalse onto the dest of
+// `--privileged/--autoredeploy/--sequential` (tri-state, default None): `Option.negation`.
+// `nodecluster az/nodetype/region` have no description (`description: ""`); `nodecluster`'s verbs are
+// titled "Docker Cloud node commands", as in the original.
 //
-// Additions beyond the original:
-// - `--format FORMAT` on every list command (ls/ps and nodecluster az/nodetype/provider/region) and every
+// Additions beyond the original, each marked `addition: true` (help shows them as extra lines only;
+// HelpReferenceTests holds every other line to shared/reference/help byte for byte):
+// - `-o/--format FORMAT` on every list command (ls/ps and nodecluster az/nodetype/provider/region) and every
 //   inspect command;
 // - aliases: `ps` verbs also answer to `ls` and `list`; `ls` verbs to `list` and `ps`;
-// - `--no-autoredeploy`, `--no-privileged`, `--no-sequential` (negatable) on run, service create/run/set;
+// - `--no-autoredeploy`, `--no-privileged`, `--no-sequential` on run, service create/run (set had them);
 // - `--timeout SECONDS` after every `--sync`;
 // - `--password-stdin` on `repository register` and `repository update`;
 // - the container verbs of the engine, as the docker CLI has them (`containerEngineVerbs`): `container attach,
@@ -51,10 +50,10 @@ public let commandTable = Command(
         CommandTableParts.tag,
         CommandTableParts.trigger,
         CommandTableParts.up,
-        Command("version", summary: "Show the docker-cloud version"),
+        Command("version", summary: "Show the docker-cloud version", addition: true),
         Command("completion", summary: "Print the bash or zsh completion script",
                 description: "Prints the completion script for the shell, generated from the command table. Load it with: source <(docker-cloud completion bash)",
-                positionals: [Positional("shell", help: "The shell: bash or zsh", choices: ["bash", "zsh"])]),
+                positionals: [Positional("shell", help: "The shell: bash or zsh", choices: ["bash", "zsh"])], addition: true),
         Command("__complete", summary: "Names of a kind of object, one per line, for shell completion (quiet and quick)",
                 positionals: [
                     Positional("kind", help: "What to list", choices: Completion.liveKinds.map(\.rawValue)),
@@ -210,7 +209,8 @@ private enum CommandTableParts {
             ],
             positionals: [
                 containerIdentifier,
-            ]
+            ],
+            addition: true
         ),
         Command(
             "cp",
@@ -218,7 +218,8 @@ private enum CommandTableParts {
             positionals: [
                 Positional("source", help: "CONTAINER:SRC_PATH, or a local SRC_PATH (- reads a tar archive from stdin)", completion: .file),
                 Positional("destination", help: "CONTAINER:DEST_PATH, or a local DEST_PATH (- writes a tar archive to stdout)", completion: .file),
-            ]
+            ],
+            addition: true
         ),
         Command(
             "diff",
@@ -229,7 +230,8 @@ private enum CommandTableParts {
             ],
             positionals: [
                 containerIdentifier,
-            ]
+            ],
+            addition: true
         ),
         Command(
             "export",
@@ -240,7 +242,8 @@ private enum CommandTableParts {
             ],
             positionals: [
                 containerIdentifier,
-            ]
+            ],
+            addition: true
         ),
         Command(
             "kill",
@@ -250,14 +253,16 @@ private enum CommandTableParts {
             ],
             positionals: [
                 containerIdentifiers,
-            ]
+            ],
+            addition: true
         ),
         Command(
             "pause",
             summary: "Pause all processes within containers",
             positionals: [
                 containerIdentifiers,
-            ]
+            ],
+            addition: true
         ),
         Command(
             "rename",
@@ -265,7 +270,8 @@ private enum CommandTableParts {
             positionals: [
                 containerIdentifier,
                 Positional("new_name", help: "The container's new name"),
-            ]
+            ],
+            addition: true
         ),
         Command(
             "restart",
@@ -273,7 +279,8 @@ private enum CommandTableParts {
             options: syncOptions,
             positionals: [
                 containerIdentifiers,
-            ]
+            ],
+            addition: true
         ),
         Command(
             "stats",
@@ -284,7 +291,8 @@ private enum CommandTableParts {
             ],
             positionals: [
                 containerIdentifiers,
-            ]
+            ],
+            addition: true
         ),
         Command(
             "top",
@@ -295,14 +303,16 @@ private enum CommandTableParts {
             positionals: [
                 containerIdentifier,
                 Positional("ps_options", .remainder, help: "Options for ps (default: -ef)"),
-            ]
+            ],
+            addition: true
         ),
         Command(
             "unpause",
             summary: "Unpause all processes within containers",
             positionals: [
                 containerIdentifiers,
-            ]
+            ],
+            addition: true
         ),
         Command(
             "update",
@@ -315,14 +325,16 @@ private enum CommandTableParts {
             ],
             positionals: [
                 containerIdentifiers,
-            ]
+            ],
+            addition: true
         ),
         Command(
             "wait",
             summary: "Block until containers stop, then print their exit codes",
             positionals: [
                 containerIdentifiers,
-            ]
+            ],
+            addition: true
         ),
     ]
 
@@ -400,6 +412,7 @@ private enum CommandTableParts {
             Command(
                 "az",
                 summary: "Show all available availability zones",
+                description: "",
                 options: [
                     Option("quiet", short: "q", kind: .flag, help: "Print only availability zone name"),
                     formatOption,
@@ -447,6 +460,7 @@ private enum CommandTableParts {
             Command(
                 "nodetype",
                 summary: "Show all available types",
+                description: "",
                 options: [
                     Option("provider", short: "p", help: "Filtered by provider name (e.g. digitalocean)"),
                     Option("region", short: "r", help: "Filtered by region name (e.g. ams1)"),
@@ -464,6 +478,7 @@ private enum CommandTableParts {
             Command(
                 "region",
                 summary: "Show all available regions",
+                description: "",
                 options: [
                     Option("provider", short: "p", help: "Filtered by provider name (e.g. digitalocean)"),
                     formatOption,
@@ -486,7 +501,8 @@ private enum CommandTableParts {
                     Positional("target-num-nodes", help: "Target number of nodes to scale this node cluster to", integer: true),
                 ]
             ),
-        ]
+        ],
+        commandsTitle: "Docker Cloud node commands"
     )
 
     static let repository = Command(
@@ -548,8 +564,8 @@ private enum CommandTableParts {
 
     /// `--format` on every list and inspect command.
     /// Keeps the registry password out of the process list (unlike -p).
-    static let passwordStdinOption = Option("password-stdin", kind: .flag, help: "Read the password from standard input (one line), so that it does not show in the process list")
-    static let formatOption = Option("format", short: "o", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'")
+    static let passwordStdinOption = Option("password-stdin", kind: .flag, help: "Read the password from standard input (one line), so that it does not show in the process list", addition: true)
+    static let formatOption = Option("format", short: "o", metavar: "FORMAT", help: "Output format: table (default), json, or a template such as '{{.name}}\\t{{.state}}'", addition: true)
 
     /// Identifier positionals that many verbs share.
     static let actionIdentifiers = Positional("identifier", .oneOrMore, help: "Action's UUID (either long or short)", completion: .action)
@@ -577,7 +593,7 @@ private enum CommandTableParts {
     /// `--sync` and its `--timeout`, on every command that starts an asynchronous action.
     static let syncOptions = [
         Option("sync", kind: .flag, help: "Block the command until the async operation has finished"),
-        Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true),
+        Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true, addition: true),
     ]
 
     /// The options that define a new service, shared by `run`, `service create` and `service run`.
@@ -601,7 +617,8 @@ private enum CommandTableParts {
         Option("name", short: "n", help: "A human-readable name for the service (default: image_tag without namespace)"),
         cpusharesOption,
         memoryOption,
-        Option("privileged", kind: .flag, help: "Give extended privileges to this container", negatable: true),
+        Option("privileged", kind: .flag, help: "Give extended privileges to this container"),
+        Option("privileged", kind: .flag, help: "").negation(help: "Do not give extended privileges to this container (the default)", addition: true),
         Option("target-num-containers", short: "t", help: "The number of containers to run for this service (default: 1)", integer: true),
         Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
         Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
@@ -612,10 +629,12 @@ private enum CommandTableParts {
         Option("tag", kind: .append, help: "The tag name being added to the service"),
         Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
         Option("autodestroy", choices: autodestroyChoices, help: "Whether the containers should be terminated if they stop (default: OFF)"),
-        Option("autoredeploy", kind: .flag, help: "Whether the containers should be auto redeployed.", negatable: true),
+        Option("autoredeploy", kind: .flag, help: "Whether the containers should be auto redeployed."),
+        Option("autoredeploy", kind: .flag, help: "").negation(help: "Do not redeploy the containers automatically (the default)", addition: true),
         Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
         Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
-        Option("sequential", kind: .flag, help: "Whether the containers should be launched and scaled sequentially", negatable: true),
+        Option("sequential", kind: .flag, help: "Whether the containers should be launched and scaled sequentially"),
+        Option("sequential", kind: .flag, help: "").negation(help: "Launch and scale the containers in parallel (the default)", addition: true),
         Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
         Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
         Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
@@ -778,7 +797,8 @@ private enum CommandTableParts {
             Option("image", help: "The name of the image used to deploy this service"),
             cpusharesOption,
             memoryOption,
-            Option("privileged", kind: .flag, help: "Give extended privileges to this container (--no-privileged: Reclaim extended privileges from this container)", negatable: true),
+            Option("privileged", kind: .flag, help: "Give extended privileges to this container"),
+            Option("privileged", kind: .flag, help: "").negation(help: "Reclaim extended privileges from this container"),
             Option("target-num-containers", short: "t", help: "The number of containers to run for this service", integer: true),
             Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
             Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
@@ -789,10 +809,12 @@ private enum CommandTableParts {
             Option("tag", kind: .append, help: "The tag name being added to the service"),
             Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
             Option("autodestroy", choices: ["OFF", "ON_SUCCESS", "ALWAYS"], help: "Whether the containers should be terminated if they stop (default: OFF)"),
-            Option("autoredeploy", kind: .flag, help: "Set the containers to be auto redeployed (--no-autoredeploy: Set the containers not to be auto redeployed)", negatable: true),
+            Option("autoredeploy", kind: .flag, help: "Set the containers to be auto redeployed"),
+            Option("autoredeploy", kind: .flag, help: "").negation(help: "Set the containers not to be auto redeployed"),
             Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
             Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
-            Option("sequential", kind: .flag, help: "Set the containers to be launched and scaled sequentially (--no-sequential: Set the containers not to be launched and scaled sequentially)", negatable: true),
+            Option("sequential", kind: .flag, help: "Set the containers to be launched and scaled sequentially"),
+            Option("sequential", kind: .flag, help: "").negation(help: "Set the containers not to be launched and scaled sequentially"),
             redeployOption,
             Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
             Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
@@ -910,7 +932,7 @@ private enum CommandTableParts {
                 "add",
                 summary: "Add tags to services, nodes or nodeclusters",
                 options: [
-                    Option("tag", short: "t", kind: .append, help: "Name of the tag"),
+                    Option("tag", short: "t", kind: .append, help: "Name of the tag", required: true),
                 ],
                 positionals: [
                     taggableIdentifiers,
@@ -932,7 +954,7 @@ private enum CommandTableParts {
                 "rm",
                 summary: "Remove tags from services, nodes or nodeclusters",
                 options: [
-                    Option("tag", short: "t", kind: .append, help: "Name of the tag"),
+                    Option("tag", short: "t", kind: .append, help: "Name of the tag", required: true),
                 ],
                 positionals: [
                     taggableIdentifiers,
@@ -943,7 +965,7 @@ private enum CommandTableParts {
                 summary: "Set tags from services, nodes or nodeclusters, overwriting existing tags",
                 description: "Set tags from services, nodes or nodeclusters. This will remove all the existing tags",
                 options: [
-                    Option("tag", short: "t", kind: .append, help: "Name of the tag"),
+                    Option("tag", short: "t", kind: .append, help: "Name of the tag", required: true),
                 ],
                 positionals: [
                     taggableIdentifiers,
@@ -993,7 +1015,8 @@ private enum CommandTableParts {
                 summary: "Call a trigger's URL (no credentials needed)",
                 positionals: [
                     Positional("url", help: "The trigger's URL, or its resource URI"),
-                ]
+                ],
+                addition: true
             ),
         ]
     )

@@ -48,7 +48,6 @@ enum ShellCompletion {
             for o in visibleOptions(c) {
                 var forms = ["--\(o.long)"]
                 if let s = o.short { forms.insert("-\(s)", at: 0) }
-                if o.negatable { forms.append("--no-\(o.long)") }
                 names += forms
                 if o.kind != .flag {
                     taking += forms
@@ -209,7 +208,6 @@ enum ShellCompletion {
                     let exclusive = o.kind == .append ? "'*'" : "'(\(forms.joined(separator: " ")))'"
                     args.append(exclusive + "{" + named.joined(separator: ",") + "}'" + body + "'")
                 }
-                if o.negatable { args.append("'--no-\(o.long)[\(bracketed("Negates --" + o.long))]'") }
             }
             if !c.visibleSubcommands.isEmpty {
                 args.append("'1: :->verbs'")

@@ -221,7 +221,7 @@ enum ManPage {
         w.macro("YS")
 
         w.macro("SH", "DESCRIPTION")
-        w.text(escape(sentence(noun.description ?? noun.summary)))
+        w.text(escape(sentence(noun.about)))
         if !noun.aliases.isEmpty {
             w.text(bold(words.joined(separator: " ")) + " also answers to " + list(noun.aliases.map { bold("\(program) \($0)") }) + ".")
         }
@@ -259,7 +259,7 @@ enum ManPage {
         w.synopsis(words, usageArguments(c))
         w.macro("YS")
         w.macro("PP")
-        w.text(escape(sentence(c.description ?? c.summary)))
+        w.text(escape(sentence(c.about)))
         if let note = notes[words.dropFirst().joined(separator: " ")] { w.text(note) }
         if !c.aliases.isEmpty {
             let names = c.aliases.map { bold((words.dropLast() + [$0]).joined(separator: " ")) }
@@ -285,7 +285,7 @@ enum ManPage {
     /// A noun nested in a noun (`service env`): what it is, its verbs, its own options.
     static func groupSection(_ w: inout Writer, _ c: Command, words: [String]) {
         w.macro("SS", escape(words.joined(separator: " ")))
-        w.text(escape(sentence(c.description ?? c.summary)))
+        w.text(escape(sentence(c.about)))
         let verbs = leafPaths(c, path: []).map { bold($0.path.joined(separator: " ")) }
         w.text("Its verbs, described below: " + list(verbs) + ".")
         if !c.aliases.isEmpty {
@@ -305,20 +305,19 @@ enum ManPage {
         w.text(optionBody(o))
     }
 
-    /// `\-t, \-\-target\-num\-containers \fITARGET_NUM_CONTAINERS\fR` in bold and italic, plus `--no-x`.
+    /// `\-t, \-\-target\-num\-containers \fITARGET_NUM_CONTAINERS\fR` in bold and italic.
     static func optionTag(_ o: Option) -> String {
         var names: [String] = []
         if let s = o.short { names.append(bold("-\(s)")) }
         var long = bold("--" + o.long)
         if o.kind != .flag { long += " " + italic(metavar(o)) }
         names.append(long)
-        if o.negatable { names.append(bold("--no-" + o.long)) }
         return names.joined(separator: ", ")
     }
 
     static func optionBody(_ o: Option) -> String {
         var parts = [escape(sentence(o.help))]
-        if o.negatable { parts.append(bold("--no-" + o.long) + " turns it off.") }
+        if o.required { parts.append("Required.") }
         if o.kind == .append { parts.append("May be repeated; every occurrence adds a value.") }
         if o.integer && o.kind != .flag { parts.append(italic(metavar(o)) + " is an integer.") }
         if !o.choices.isEmpty { parts.append("Choices: " + list(o.choices.map(choice), conjunction: ",") + ".") }
@@ -364,10 +363,11 @@ enum ManPage {
             let flag = o.short.map { "-\($0)" } ?? "--" + o.long
             let name = plain("B", flag)
             switch o.kind {
-            case .flag: return "\\%[" + name + (o.negatable ? "|" + plain("B", "--no-" + o.long) : "") + "]"
+            case .flag: return "\\%[" + name + "]"
             case .value, .append:
                 let space = flag.count + metavar(o).count + 3 <= maxTiedGroup ? "\\ " : " "
-                return "\\%[" + name + space + plain("I", metavar(o)) + "]" + (o.kind == .append ? "..." : "")
+                let group = name + space + plain("I", metavar(o))
+                return (o.required ? "\\%" + group : "\\%[" + group + "]") + (o.kind == .append ? "..." : "")
             }
         }
     }

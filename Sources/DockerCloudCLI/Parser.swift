@@ -82,12 +82,12 @@ public struct Parser: Sendable {
                     let body = String(arg.dropFirst(2))
                     let name = body.split(separator: "=", maxSplits: 1).first.map(String.init) ?? body
                     let inline = body.contains("=") ? String(body[body.index(after: body.firstIndex(of: "=")!)...]) : nil
-                    if let (option, negated) = try lookupLong(name, in: scope, path: path) {
+                    if let option = try lookupLong(name, in: scope, path: path) {
                         if option.long == "version" && option.kind == .flag && path.isEmpty { return .version }
                         switch option.kind {
                         case .flag:
                             if let inline { throw fail("argument \(display(option)): ignored explicit argument '\(inline)'") }
-                            invocation.options[option.dest] = [negated ? "false" : "true"]
+                            invocation.options[option.dest] = [String(!option.storesFalse)]
                         case .value, .append:
                             if let inline { try record(option, inline) }
                             else {
@@ -105,7 +105,7 @@ public struct Parser: Sendable {
                             throw fail("unrecognized argument: -\(letter)\(suggestion(for: "-\(letter)", among: scope.flatMap(\.options).compactMap { $0.short.map { "-\($0)" } }))")
                         }
                         if option.long == "version" && option.kind == .flag && path.isEmpty { return .version }
-                        if option.kind == .flag { invocation.options[option.dest] = ["true"]; continue }
+                        if option.kind == .flag { invocation.options[option.dest] = [String(!option.storesFalse)]; continue }
                         if !letters.isEmpty { try record(option, String(letters)); letters = [] }
                         else {
                             guard i < args.count else { throw fail("argument \(display(option)): expected one argument") }
@@ -139,6 +139,10 @@ public struct Parser: Sendable {
         invocation.path = path
         invocation.command = command
         try assign(words, to: command, into: &invocation, path: path)
+        let missing = command.options.filter { $0.required && invocation.options[$0.dest] == nil }
+        if !missing.isEmpty {
+            throw fail("the following arguments are required: \(missing.map(display).joined(separator: ", "))")
+        }
         return .run(invocation)
     }
 
@@ -174,21 +178,18 @@ public struct Parser: Sendable {
         }
     }
 
-    /// A long option by exact name, `no-<name>` of a negatable switch, or unambiguous prefix.
-    func lookupLong(_ name: String, in scope: [Command], path: [String]) throws -> (Option, Bool)? {
+    /// A long option by exact name or unambiguous prefix.
+    func lookupLong(_ name: String, in scope: [Command], path: [String]) throws -> Option? {
         for command in scope {
-            if let exact = command.options.first(where: { $0.long == name }) { return (exact, false) }
-            if name.hasPrefix("no-"), let negated = command.options.first(where: { $0.negatable && $0.long == String(name.dropFirst(3)) }) {
-                return (negated, true)
-            }
+            if let exact = command.options.first(where: { $0.long == name }) { return exact }
         }
         let all = scope.flatMap(\.options).filter { !$0.hidden }
         let prefixed = all.filter { $0.long.hasPrefix(name) }
-        if prefixed.count == 1 { return (prefixed[0], false) }
+        if prefixed.count == 1 { return prefixed[0] }
         if prefixed.count > 1 {
             throw UsageError(path: path, message: "ambiguous option: --\(name) could match \(prefixed.map { "--\($0.long)" }.joined(separator: ", "))")
         }
-        let names = all.map { "--\($0.long)" } + all.filter(\.negatable).map { "--no-\($0.long)" }
+        let names = all.map { "--\($0.long)" }
         throw UsageError(path: path, message: "unrecognized argument: --\(name)\(suggestion(for: "--\(name)", among: names))")
     }
 

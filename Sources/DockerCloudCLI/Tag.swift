@@ -45,7 +45,6 @@ enum TagCommands {
     static func change(_ compute: @escaping @Sendable ([String], [String]) -> [[String]]) -> @Sendable (Invocation, Context) throws -> Int32 {
         { inv, ctx in
             let given = inv.values("tag")
-            if given.isEmpty { throw CommandError(description: "the following arguments are required: -t/--tag", exitCode: 2) }
             let api = ctx.api
             let resolver = Resolver(api: api)
             return Lifecycle.forEach(inv.positional("identifier")) { id in

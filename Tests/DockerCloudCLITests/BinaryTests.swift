@@ -32,7 +32,10 @@ final class BinaryTests: XCTestCase {
         XCTAssertTrue(top.1.hasPrefix("usage: docker-cloud [-h]"), top.1)
         let noun = try run(["service"])
         XCTAssertEqual(noun.0, 0)
-        XCTAssertTrue(noun.1.contains("ps (ls, list)"), noun.1)
+        XCTAssertTrue(noun.1.contains("\n    ps                  List services\n    ls, list            Same as ps\n"), noun.1)
+        // As argparse: $COLUMNS (minus 2) is the width.
+        let narrow = try run(["tag", "set", "--help"], env: ["COLUMNS": "60"])
+        XCTAssertTrue(narrow.1.contains("\nSet tags from services, nodes or nodeclusters. This will\nremove all the existing tags\n"), narrow.1)
         let bad = try run(["service", "ps", "--bogus"])
         XCTAssertEqual(bad.0, 2)
         XCTAssertEqual(bad.1, "")

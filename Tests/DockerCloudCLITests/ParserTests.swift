@@ -17,7 +17,8 @@ final class ParserTests: XCTestCase {
                 Option("name", short: "n", help: "A name"),
                 Option("target-num-containers", short: "t", help: "How many", integer: true),
                 Option("env", short: "e", kind: .append, help: "Variables"),
-                Option("autoredeploy", kind: .flag, help: "Redeploy on push", negatable: true),
+                Option("autoredeploy", kind: .flag, help: "Redeploy on push"),
+                Option("autoredeploy", kind: .flag, help: "Redeploy on push").negation(help: "Do not redeploy on push"),
                 Option("sync", kind: .flag, help: "Wait"),
             ], positionals: [Positional("image", help: "The image")]),
             Command("scale", summary: "Scale", positionals: [
@@ -76,7 +77,7 @@ final class ParserTests: XCTestCase {
         guard case .version = try Parser(root: table).parse(["-v"]) else { return XCTFail() }
         let help = HelpRenderer.render(table.subcommand(named: "service")!.subcommand(named: "run")!, path: ["service", "run"])
         XCTAssertTrue(help.hasPrefix("usage: docker-cloud service run [-h] [-n NAME]"), help)
-        XCTAssertTrue(help.contains("  --autoredeploy, --no-autoredeploy"), help)
+        XCTAssertTrue(help.contains("\n  --autoredeploy        Redeploy on push\n  --no-autoredeploy     Do not redeploy on push\n"), help)
         XCTAssertTrue(help.contains("\npositional arguments:\n  image                 The image\n"), help)
         XCTAssertFalse(HelpRenderer.render(table, path: []).contains("--debug"), "hidden options stay hidden")
     }
@@ -95,5 +96,16 @@ final class ParserTests: XCTestCase {
         XCTAssertEqual(bare, ["service", "stop"])
         XCTAssertEqual(error("service scale web x"), "docker-cloud service scale: error: argument target_num_containers: invalid int value: 'x'")
         XCTAssertEqual(error("service run --sync=yes busybox"), "docker-cloud service run: error: argument --sync: ignored explicit argument 'yes'")
+    }
+
+    func testRequiredOptionsAndNegations() throws {
+        let parser = Parser(root: commandTable)
+        XCTAssertThrowsError(try parser.parse(["tag", "add", "web"])) {
+            XCTAssertEqual("\($0)", "docker-cloud tag add: error: the following arguments are required: -t/--tag")
+        }
+        guard case .run(let set) = try parser.parse(["service", "set", "--privileged", "--no-priv", "--no-auto", "web"]) else { return XCTFail() }
+        XCTAssertEqual(set.flag("privileged"), false, "the last of --privileged/--no-privileged wins (one dest)")
+        XCTAssertEqual(set.flag("autoredeploy"), false, "a prefix of --no-autoredeploy is --no-autoredeploy")
+        XCTAssertThrowsError(try parser.parse(["service", "set", "--no", "web"]))
     }
 }

@@ -34,7 +34,7 @@ while True:
 silent=http://127.0.0.1:$silentport/
 export DOCKERCLOUD_REST_HOST=http://127.0.0.1:$port/ DOCKERCLOUD_STREAM_HOST=ws://127.0.0.1:$port/
 export DOCKERCLOUD_USER=e2e DOCKERCLOUD_APIKEY=e2ekey HOME=$work/home NO_COLOR=1
-unset DOCKERCLOUD_NAMESPACE DOCKERCLOUD_AUTH DOCKERCLOUD_PASS DOCKER_CONFIG
+unset DOCKERCLOUD_NAMESPACE DOCKERCLOUD_AUTH DOCKERCLOUD_PASS DOCKER_CONFIG COLUMNS  # COLUMNS: help is as wide as argparse's
 mkdir -p "$HOME" "$work/cwd"
 passed=0 failed=0 failures=()
 
