@@ -23,6 +23,57 @@ public enum Completion: String, Sendable {
     public static let liveKinds: [Completion] = [.service, .stack, .container, .node, .nodecluster, .trigger, .action, .repository]
 }
 
+/// The API attribute a service-definition option sets (`--cpushares` sets `cpu_shares`), and how:
+/// the request bodies of `service create/run/set` are built from these, and from nothing else.
+public struct APIAttribute: Sendable, Equatable {
+    public var name: String
+    public var encoding: APIEncoding
+    /// Sent on every create even when not given, as 1.0.9 sent it: false, or an empty list.
+    public var sentOnCreate: Bool
+
+    /// The value, unless empty.
+    public static func string(_ name: String) -> APIAttribute { APIAttribute(name: name, encoding: .string, sentOnCreate: false) }
+    /// The value as a number; on a change 0 is left out (1.0.9 skipped falsy values: `set -t 0` changes nothing).
+    public static func integer(_ name: String) -> APIAttribute { APIAttribute(name: name, encoding: .integer, sentOnCreate: false) }
+    /// The switch's value (`--x` true, its `--no-x` false: the same dest).
+    public static func boolean(_ name: String) -> APIAttribute { APIAttribute(name: name, encoding: .boolean, sentOnCreate: true) }
+    /// Items of a list, converted by ServiceInput; several options may feed one list.
+    public static func list(_ name: String, _ converter: ListConverter, sentOnCreate: Bool = true) -> APIAttribute {
+        APIAttribute(name: name, encoding: .list(converter), sentOnCreate: sentOnCreate)
+    }
+}
+
+public enum APIEncoding: Sendable, Equatable {
+    case string, integer, boolean
+    case list(ListConverter)
+}
+
+/// How an option's values become items of a list attribute (ServiceInput.append). Where several
+/// options feed one list, their items come in the order of these cases: env files before `-e`,
+/// published ports before exposed ones, volumes before `--volumes-from`.
+public enum ListConverter: Int, Sendable, Comparable {
+    /// `--env-file FILE`: its `KEY=VALUE` lines; a repeated key keeps its place and takes the last value.
+    case environmentFiles
+    /// `-e KEY=VALUE`, merged as the files' lines are.
+    case environment
+    /// `-p [host:]container[/protocol]`
+    case publishedPorts
+    /// `--expose PORT`, unless that port is published.
+    case exposedPorts
+    /// `--link-service name[.stack]:alias`
+    case links
+    /// `-v [host:]/container[:ro]`
+    case volumes
+    /// `--volumes-from SERVICE`, by resource URI.
+    case volumesFrom
+    /// `{"name": TAG}` per value.
+    case tagNames
+    /// The values as strings.
+    case strings
+
+    public static func < (a: ListConverter, b: ListConverter) -> Bool { a.rawValue < b.rawValue }
+}
+
 public struct Option: Sendable {
     /// Long name without dashes: `target-num-containers`.
     public var long: String
@@ -49,11 +100,13 @@ public struct Option: Sendable {
     /// Beyond docker-cloud 1.0.9 on a command 1.0.9 had: `--help` shows it on lines of its own only,
     /// so every line 1.0.9 printed stays byte for byte (see HelpRenderer).
     public var addition: Bool
+    /// The API attribute it sets in a service's definition (nil: none).
+    public var attribute: APIAttribute?
 
     public init(_ long: String, short: Character? = nil, metavar: String? = nil, kind: OptionKind = .value,
                 choices: [String] = [], defaultValue: String? = nil, help: String, dest: String? = nil,
                 completion: Completion? = nil, storesFalse: Bool = false, hidden: Bool = false, integer: Bool = false,
-                required: Bool = false, addition: Bool = false) {
+                required: Bool = false, addition: Bool = false, sets attribute: APIAttribute? = nil) {
         self.long = long
         self.short = short
         self.metavar = kind == .flag ? nil : (metavar ?? long.uppercased().replacingOccurrences(of: "-", with: "_"))
@@ -68,11 +121,19 @@ public struct Option: Sendable {
         self.integer = integer
         self.required = required
         self.addition = addition
+        self.attribute = attribute
     }
 
-    /// `--no-<long>` of a switch: the same dest, set false.
+    /// `--no-<long>` of a switch: the same dest (and attribute), set false.
     public func negation(help: String, addition: Bool = false) -> Option {
-        Option("no-" + long, kind: .flag, help: help, dest: dest, completion: completion, storesFalse: true, addition: addition)
+        Option("no-" + long, kind: .flag, help: help, dest: dest, completion: completion, storesFalse: true, addition: addition, sets: attribute)
+    }
+
+    /// This option, setting `attribute` in a service's definition.
+    public func setting(_ attribute: APIAttribute) -> Option {
+        var o = self
+        o.attribute = attribute
+        return o
     }
 }
 

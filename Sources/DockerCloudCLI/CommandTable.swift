@@ -8,6 +8,8 @@
 // nargs 1 -> .one, + -> .oneOrMore, ... (REMAINDER) -> .remainder; `dest` only where it differs from the
 // long name; the original's only non-None default is `action ls -l` (25).
 //
+// A service's definition options (`serviceDefinition`, declared once for run, service create/run/set)
+// carry the API attribute each sets (`sets:`); ServiceInput builds the request bodies from them alone.
 // `service set --no-privileged/--no-autoredeploy/--no-sequential` are StoreFalse onto the dest of
 // `--privileged/--autoredeploy/--sequential` (tri-state, default None): `Option.negation`.
 // `nodecluster az/nodetype/region` have no description (`description: ""`); `nodecluster`'s verbs are
@@ -596,14 +598,15 @@ private enum CommandTableParts {
         Option("timeout", metavar: "SECONDS", help: "With --sync: give up after this many seconds (default: wait forever)", integer: true, addition: true),
     ]
 
-    /// The options that define a new service, shared by `run`, `service create` and `service run`.
-    /// The original differs between them in two details only, kept: `run` offers ON_FAILURE for
-    /// --autodestroy (a bug of 1.0.9, §12.9) and `service create` quotes its --publish example with '.
     static let envHelp = "Set environment variables i.e. \"ENVVAR=foo\" (default: as defined in the image, plus any link- or role-generated variables)"
     /// 1.0.9's `service env update` spelled it with a capital A.
     static let envHelpCapitalised = envHelp.replacingOccurrences(of: "(default: as", with: "(default: As")
-    static func envOption(_ help: String = envHelp) -> Option { Option("env", short: "e", kind: .append, help: help) }
-    static let envFileOption = Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file)
+    /// `-e` and `--env-file` set container_envvars, in a service's definition and in `service env add|set|update`.
+    static func envOption(_ help: String = envHelp) -> Option {
+        Option("env", short: "e", kind: .append, help: help, sets: .list("container_envvars", .environment))
+    }
+    static let envFileOption = Option("env-file", kind: .append, help: "Read in a line delimited file of environment variables", completion: .file,
+                                      sets: .list("container_envvars", .environmentFiles))
     static let redeployOption = Option("redeploy", kind: .flag, help: "Redeploy service with new configuration after set command")
 
     /// `service env add|set|update`: the same flags, a different summary.
@@ -611,43 +614,71 @@ private enum CommandTableParts {
         Command(name, summary: summary, options: [envOption(envHelp), envFileOption] + syncOptions + [redeployOption], positionals: [serviceIdentifiers])
     }
 
-    static func serviceDefinition(autodestroyChoices: [String] = ["OFF", "ON_SUCCESS", "ALWAYS"],
-                                  publishHelp: String = "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \"80:80/tcp\"") -> [Option] {
-        [
-        Option("name", short: "n", help: "A human-readable name for the service (default: image_tag without namespace)"),
-        cpusharesOption,
-        memoryOption,
-        Option("privileged", kind: .flag, help: "Give extended privileges to this container"),
-        Option("privileged", kind: .flag, help: "").negation(help: "Do not give extended privileges to this container (the default)", addition: true),
-        Option("target-num-containers", short: "t", help: "The number of containers to run for this service (default: 1)", integer: true),
-        Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
-        Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
-        Option("publish", short: "p", kind: .append, help: publishHelp),
-        Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
-        envOption(),
-        envFileOption,
-        Option("tag", kind: .append, help: "The tag name being added to the service"),
-        Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
-        Option("autodestroy", choices: autodestroyChoices, help: "Whether the containers should be terminated if they stop (default: OFF)"),
-        Option("autoredeploy", kind: .flag, help: "Whether the containers should be auto redeployed."),
-        Option("autoredeploy", kind: .flag, help: "").negation(help: "Do not redeploy the containers automatically (the default)", addition: true),
-        Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
-        Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
-        Option("sequential", kind: .flag, help: "Whether the containers should be launched and scaled sequentially"),
-        Option("sequential", kind: .flag, help: "").negation(help: "Launch and scale the containers in parallel (the default)", addition: true),
-        Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
-        Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
-        Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
-    ] + syncOptions + [
-        Option("net", help: "Set the Network mode for the container"),
-        Option("pid", help: "PID namespace to use"),
+    /// The commands that take a service's definition. 1.0.9 declared its options three times, with
+    /// differences kept here: `service set` changes `--image` where the others take `-n/--name`, has the
+    /// `--no-` switches, `--redeploy`, no "(default: 1)" and other words for two switches; `run`
+    /// offers ON_FAILURE for --autodestroy (a bug of 1.0.9, §12.9); `service create` quotes its
+    /// --publish example with '.
+    enum DefinitionVerb { case run, serviceCreate, serviceRun, serviceSet }
+
+    /// The options that define a service, declared once for `run`, `service create`, `service run`
+    /// and `service set`, each with the API attribute it sets (ServiceInput builds the bodies from them).
+    static func serviceDefinition(_ verb: DefinitionVerb) -> [Option] {
+        let set = verb == .serviceSet
+        let privileged = Option("privileged", kind: .flag, help: "Give extended privileges to this container", sets: .boolean("privileged"))
+        let autoredeploy = Option("autoredeploy", kind: .flag, help: set ? "Set the containers to be auto redeployed" : "Whether the containers should be auto redeployed.",
+                                  sets: .boolean("autoredeploy"))
+        let sequential = Option("sequential", kind: .flag, help: set ? "Set the containers to be launched and scaled sequentially" : "Whether the containers should be launched and scaled sequentially",
+                                sets: .boolean("sequential_deployment"))
+        let quote = verb == .serviceCreate ? "'" : "\""
+        return [
+            set ? Option("image", help: "The name of the image used to deploy this service", sets: .string("image"))
+                : Option("name", short: "n", help: "A human-readable name for the service (default: image_tag without namespace)", sets: .string("name")),
+            cpusharesOption.setting(.integer("cpu_shares")),
+            memoryOption.setting(.integer("memory")),
+            privileged,
+            // 1.0.9's set had the --no- switches; on the other verbs they are ours.
+            privileged.negation(help: set ? "Reclaim extended privileges from this container" : "Do not give extended privileges to this container (the default)", addition: !set),
+            Option("target-num-containers", short: "t", help: "The number of containers to run for this service" + (set ? "" : " (default: 1)"), integer: true,
+                   sets: .integer("target_num_containers")),
+            Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)", sets: .string("run_command")),
+            Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)", sets: .string("entrypoint")),
+            Option("publish", short: "p", kind: .append, help: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \(quote)80:80/tcp\(quote)",
+                   sets: .list("container_ports", .publishedPorts)),
+            Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true,
+                   sets: .list("container_ports", .exposedPorts)),
+            envOption(),
+            envFileOption,
+            Option("tag", kind: .append, help: "The tag name being added to the service", sets: .list("tags", .tagNames)),
+            Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service,
+                   sets: .list("linked_to_service", .links)),
+            Option("autodestroy", choices: verb == .run ? ["OFF", "ON_FAILURE", "ALWAYS"] : ["OFF", "ON_SUCCESS", "ALWAYS"],
+                   help: "Whether the containers should be terminated if they stop (default: OFF)", sets: .string("autodestroy")),
+            autoredeploy,
+            autoredeploy.negation(help: set ? "Set the containers not to be auto redeployed" : "Do not redeploy the containers automatically (the default)", addition: !set),
+            Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)",
+                   sets: .string("autorestart")),
+            // 1.0.9 sent roles only when given.
+            Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")",
+                   sets: .list("roles", .strings, sentOnCreate: false)),
+            sequential,
+            sequential.negation(help: set ? "Set the containers not to be launched and scaled sequentially" : "Launch and scale the containers in parallel (the default)", addition: !set),
+        ] + (set ? [redeployOption] : []) + [
+            Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)",
+                   sets: .list("bindings", .volumes)),
+            Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service, sets: .list("bindings", .volumesFrom)),
+            Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes",
+                   sets: .string("deployment_strategy")),
+        ] + syncOptions + [
+            Option("net", help: "Set the Network mode for the container", sets: .string("net")),
+            Option("pid", help: "PID namespace to use", sets: .string("pid")),
         ]
     }
 
     static let run = Command(
         "run",
         summary: "Create and run a new service",
-        options: serviceDefinition(autodestroyChoices: ["OFF", "ON_FAILURE", "ALWAYS"]),
+        options: serviceDefinition(.run),
         positionals: [
             Positional("image", help: "The name of the image used to deploy this service"),
         ]
@@ -774,7 +805,7 @@ private enum CommandTableParts {
     static let serviceCreate = Command(
         "create",
         summary: "Create a new service",
-        options: serviceDefinition(publishHelp: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. '80:80/tcp'"),
+        options: serviceDefinition(.serviceCreate),
         positionals: [
             Positional("image", help: "The name of the image used to deploy this service"),
         ]
@@ -783,7 +814,7 @@ private enum CommandTableParts {
     static let serviceRun = Command(
         "run",
         summary: "Create and run a new service",
-        options: serviceDefinition(),
+        options: serviceDefinition(.serviceRun),
         positionals: [
             Positional("image", help: "The name of the image used to deploy this service"),
         ]
@@ -793,36 +824,7 @@ private enum CommandTableParts {
         "set",
         summary: "Change and replace the existing service properties",
         description: "Change service properties. This command REPLACES the existing properties.",
-        options: [
-            Option("image", help: "The name of the image used to deploy this service"),
-            cpusharesOption,
-            memoryOption,
-            Option("privileged", kind: .flag, help: "Give extended privileges to this container"),
-            Option("privileged", kind: .flag, help: "").negation(help: "Reclaim extended privileges from this container"),
-            Option("target-num-containers", short: "t", help: "The number of containers to run for this service", integer: true),
-            Option("run-command", short: "r", help: "The command used to start the service containers (default: as defined in the image)"),
-            Option("entrypoint", help: "The command prefix used to start the service containers (default: as defined in the image)"),
-            Option("publish", short: "p", kind: .append, help: "Publish a container's port to the host. Format: [hostPort:]containerPort[/protocol], i.e. \"80:80/tcp\""),
-            Option("expose", kind: .append, help: "Expose a port from the container without publishing it to your host", integer: true),
-            envOption(),
-            envFileOption,
-            Option("tag", kind: .append, help: "The tag name being added to the service"),
-            Option("link-service", kind: .append, help: "Add link to another service (name:alias) or (uuid:alias)", completion: .service),
-            Option("autodestroy", choices: ["OFF", "ON_SUCCESS", "ALWAYS"], help: "Whether the containers should be terminated if they stop (default: OFF)"),
-            Option("autoredeploy", kind: .flag, help: "Set the containers to be auto redeployed"),
-            Option("autoredeploy", kind: .flag, help: "").negation(help: "Set the containers not to be auto redeployed"),
-            Option("autorestart", choices: ["OFF", "ON_FAILURE", "ALWAYS"], help: "Whether the containers should be restarted if they stop (default: OFF)"),
-            Option("role", kind: .append, help: "Docker Cloud API roles to grant the service, i.e. \"global\" (default: none, possible values: \"global\")"),
-            Option("sequential", kind: .flag, help: "Set the containers to be launched and scaled sequentially"),
-            Option("sequential", kind: .flag, help: "").negation(help: "Set the containers not to be launched and scaled sequentially"),
-            redeployOption,
-            Option("volume", short: "v", kind: .append, help: "Bind mount a volume (e.g., from the host: -v /host:/container, from Docker: -v /container)"),
-            Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service),
-            Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes"),
-        ] + syncOptions + [
-            Option("net", help: "Set the Network mode for the container"),
-            Option("pid", help: "PID namespace to use"),
-        ],
+        options: serviceDefinition(.serviceSet),
         positionals: [
             serviceIdentifiers,
         ]

@@ -50,6 +50,57 @@ final class ServiceInputTests: XCTestCase {
         XCTAssertEqual(error(["--env-file", "/nonexistent/env"]), "Cannot read the environment file '/nonexistent/env': no such file")
     }
 
+    func command(_ path: [String]) -> Command {
+        path.reduce(commandTable) { $0.subcommand(named: $1)! }
+    }
+
+    /// The definition options of every verb that takes one: each sets its own attribute and only
+    /// it, as the table says, and only --sync, --timeout and --redeploy set none.
+    func testEveryDefinitionOptionSetsTheAttributeTheTableGivesIt() throws {
+        for path in [["run"], ["service", "create"], ["service", "run"], ["service", "set"]] {
+            for option in command(path).options {
+                guard let attribute = option.attribute else {
+                    XCTAssertTrue(["sync", "timeout", "redeploy"].contains(option.long), "\(path): --\(option.long) sets no attribute")
+                    continue
+                }
+                var args = ["--" + option.long]
+                switch attribute.encoding {
+                case .boolean: break
+                case .string: args.append(option.choices.first ?? "x")
+                case .integer: args.append("7")
+                case .list(.environment): args.append("K=v")
+                case .list(.environmentFiles):
+                    let file = NSTemporaryDirectory() + "env-\(getpid())-attr"
+                    try "K=v\n".write(toFile: file, atomically: true, encoding: .utf8)
+                    args.append(file)
+                case .list(.publishedPorts), .list(.exposedPorts): args.append("80")
+                case .list(.links): args.append("db:alias")
+                case .list(.volumes): args.append("/data")
+                case .list(.volumesFrom), .list(.tagNames), .list(.strings): args.append("x")
+                }
+                guard case .run(let inv) = try Parser(root: commandTable).parse(path + args + ["target"]) else { return XCTFail() }
+                let body = try ServiceInput.attributes(inv, forCreate: false) { "/uri/\($0)/" }
+                XCTAssertEqual(Array(body.keys), [attribute.name], "\(path): \(args)")
+                if attribute.encoding == .boolean { XCTAssertEqual(body[attribute.name], .bool(!option.storesFalse), "\(path): \(args)") }
+            }
+        }
+        unlink(NSTemporaryDirectory() + "env-\(getpid())-attr")
+    }
+
+    /// `service set` and the creating verbs share one declaration: the same options in the same
+    /// order, setting the same attributes, apart from the differences 1.0.9 had.
+    func testSetAndCreateShareTheirDefinitionOptions() {
+        let set = command(["service", "set"]).options.filter { $0.long != "redeploy" }
+        for path in [["run"], ["service", "create"], ["service", "run"]] {
+            let create = command(path).options
+            XCTAssertEqual(create.map(\.long), ["name"] + set.dropFirst().map(\.long), "\(path)")
+            XCTAssertEqual(create.dropFirst().map(\.attribute), set.dropFirst().map(\.attribute), "\(path)")
+            XCTAssertEqual(create.map(\.dest), ["name"] + set.dropFirst().map(\.dest), "\(path)")
+        }
+        XCTAssertEqual(set.first?.attribute, .string("image"))
+        XCTAssertEqual(command(["service", "create"]).options.first?.attribute, .string("name"))
+    }
+
     func testBadValuesAreRejectedWithTheOriginalsMessages() {
         XCTAssertEqual(error(["-e", "NOEQUALS"]), "Environment variable 'NOEQUALS' does not match with 'KEY=VALUE'. Example: ENVVAR=foo")
         XCTAssertEqual(error(["-e", "=x"]), "Environment variable '=x' does not match with 'KEY=VALUE'. Example: ENVVAR=foo")
