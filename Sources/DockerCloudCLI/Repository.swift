@@ -70,10 +70,16 @@ enum RepositoryCommands {
         }
     }
 
+    /// `repository rm NAME...`: as 1.0.9, each repository is fetched first (a name that does not
+    /// exist fails there, with nothing deleted), then deleted at the `resource_uri` the server
+    /// answered; the name is echoed as typed.
     static func rm(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let api = ctx.api
         return Lifecycle.forEach(inv.positional("repository_name")) { name in
-            _ = try api.send("DELETE", api.path(.repository, id: name))
+            let path = api.path(.repository, id: name)
+            let repository = try api.get(JSONValue.self, path)
+            let uri = repository["resource_uri"]?.stringValue ?? ""
+            _ = try api.send("DELETE", uri.isEmpty ? path : uri)
             Output.out(name + "\n")
         }
     }

@@ -80,11 +80,18 @@ extension ServiceCommands {
         return 0
     }
 
-    /// Prints the uuid and either redeploys (`--redeploy`) or says how to.
-    static func finishChange(_ inv: Invocation, _ api: APIClient, uuid: String, identifier: String) throws {
+    /// Where 1.0.9's SDK sent the writes to a fetched service: its own `resource_uri` as the server
+    /// answered it (namespace included), or the path built from its uuid when the answer has none.
+    static func resourcePath(_ api: APIClient, _ service: JSONValue) throws -> String {
+        if let uri = service["resource_uri"]?.stringValue, !uri.isEmpty { return uri }
+        return api.path(.service, id: try service.requireUUID())
+    }
+
+    /// Prints the uuid and either redeploys (`--redeploy`, at `path` + `redeploy/`) or says how to.
+    static func finishChange(_ inv: Invocation, _ api: APIClient, uuid: String, identifier: String, path: String) throws {
         if inv.flag("redeploy") == true {
             Output.out("Redeploying Service ...\n")
-            let reply = try api.send("POST", api.path(.service, id: uuid, operation: "redeploy"), query: [("reuse_volumes", "True")])
+            let reply = try api.send("POST", path + (path.hasSuffix("/") ? "" : "/") + "redeploy/", query: [("reuse_volumes", "True")])
             try Lifecycle.syncIfAsked(inv, api, reply)
             Output.out(uuid + "\n")
         } else {
@@ -92,13 +99,12 @@ extension ServiceCommands {
         }
     }
 
-    /// PATCHes the attributes that differ from the service's current ones; nothing when none do.
-    static func patchChanges(_ inv: Invocation, _ api: APIClient, _ service: JSONValue, _ changes: [String: JSONValue]) throws {
+    /// PATCHes the attributes that differ from the service's current ones (at `path`); nothing when none do.
+    static func patchChanges(_ inv: Invocation, _ api: APIClient, _ service: JSONValue, _ changes: [String: JSONValue], path: String) throws {
         let current = service.objectValue ?? [:]
         let changed = changes.filter { current[$0.key] != $0.value }
         guard !changed.isEmpty else { return }
-        let uuid = try service.requireUUID()
-        let reply = try api.send("PATCH", api.path(.service, id: uuid), json: .object(changed))
+        let reply = try api.send("PATCH", path, json: .object(changed))
         try Lifecycle.syncIfAsked(inv, api, reply)
     }
 
@@ -112,8 +118,9 @@ extension ServiceCommands {
         }
         return Lifecycle.forEach(inv.positional("identifier")) { id in
             let service = try resolver.resolve(.service, id, kind: "service")
-            try patchChanges(inv, api, service, changes)
-            try finishChange(inv, api, uuid: try service.requireUUID(), identifier: id)
+            let path = try resourcePath(api, service)
+            try patchChanges(inv, api, service, changes, path: path)
+            try finishChange(inv, api, uuid: try service.requireUUID(), identifier: id, path: path)
         }
     }
 
@@ -152,77 +159,119 @@ enum ServiceEnvCommands {
         Set((service["calculated_envvars"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue })
     }
 
-    /// Shared shape of add/set/update/rm: resolve each service, compute the new user variables
-    /// (nil: nothing to do), PATCH them, then redeploy or print the hint.
-    static func change(_ inv: Invocation, _ ctx: Context, _ compute: @escaping (JSONValue, String) throws -> Vars?) -> Int32 {
+    /// What `compute` throws when no variable is left to change: 1.0.9 then said so and exited 3 at
+    /// once (a `sys.exit` inside its loop), leaving the services after this one untouched.
+    struct NothingLeft: Error { var message: String }
+
+    /// Shared shape of add/set/update/rm, as 1.0.9 did them. Each service is resolved, then
+    /// `compute` reports the names it rejects (on stderr, each making the exit status 3) and gives
+    /// the new user variables. They are PATCHed to the service's resource_uri unless they equal its
+    /// `container_envvars` already (1.0.9's SDK sent only changed attributes, and none when nothing
+    /// changed); then the service is redeployed (`--redeploy`) or the hint printed. Errors of one
+    /// service are printed and the next one is tried; the exit status is 3 if any failed.
+    static func change(_ inv: Invocation, _ ctx: Context, _ compute: (JSONValue, String) throws -> (vars: Vars, rejected: Bool)) -> Int32 {
         let api = ctx.api
         let resolver = Resolver(api: api)
-        return Lifecycle.forEach(inv.positional("identifier")) { id in
-            let service = try resolver.resolve(.service, id, kind: "service")
-            guard let vars = try compute(service, id) else { return }
-            let uuid = try service.requireUUID()
-            let reply = try api.send("PATCH", api.path(.service, id: uuid), json: .object(["container_envvars": ServiceInput.envJSON(vars)]))
-            try Lifecycle.syncIfAsked(inv, api, reply)
-            try ServiceCommands.finishChange(inv, api, uuid: uuid, identifier: id)
+        var failed = false
+        for id in inv.positional("identifier") {
+            do {
+                let service = try resolver.resolve(.service, id, kind: "service")
+                let (vars, rejected) = try compute(service, id)
+                if rejected { failed = true }
+                let uuid = try service.requireUUID()
+                let path = try ServiceCommands.resourcePath(api, service)
+                let body = ServiceInput.envJSON(vars)
+                if service["container_envvars"] != body {
+                    let reply = try api.send("PATCH", path, json: .object(["container_envvars": body]))
+                    try Lifecycle.syncIfAsked(inv, api, reply)
+                }
+                try ServiceCommands.finishChange(inv, api, uuid: uuid, identifier: id, path: path)
+            } catch let stop as NothingLeft {
+                Output.error(stop.message)
+                return 3
+            } catch {
+                Output.error("\(error)")
+                failed = true
+            }
         }
+        return failed ? 3 : 0
     }
 
+    /// The variables of `--env-file` and `-e`. A pair without `=` or an unreadable file is one
+    /// error line and exit 1: 1.0.9 crashed there (a traceback, exit 1) before any request.
     static func given(_ inv: Invocation) throws -> Vars {
-        let vars = try ServiceInput.environment(inv)
+        let vars: Vars
+        do { vars = try ServiceInput.environment(inv) } catch var error as CommandError {
+            error.exitCode = 1
+            throw error
+        }
         if vars.isEmpty { throw CommandError(description: "Environment variables cannot be empty.") }
         return vars
     }
 
+    /// `service env add`: keys the service has in any origin are rejected; the body is the new
+    /// variables, then the user variables it had.
     static func add(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let vars = try given(inv)
         return change(inv, ctx) { service, id in
             let existing = allKeys(service)
-            var new: Vars = []
+            var new: Vars = [], rejected = false
             for v in vars {
-                if existing.contains(v.key) { Output.error("Failed to add environment variable: \"\(v.key)\" already exist in service \(id)") } else { new.append(v) }
+                if existing.contains(v.key) {
+                    Output.error("Failed to add environment variable: \"\(v.key)\" already exist in service \(id)")
+                    rejected = true
+                } else { new.append(v) }
             }
-            if new.isEmpty { throw CommandError(description: "No environment variables need to be added to service \(id)") }
-            return new + userVars(service)
+            if new.isEmpty { throw NothingLeft(message: "No environment variables need to be added to service \(id)") }
+            return (new + userVars(service), rejected)
         }
     }
 
+    /// `service env update`: keys the service does not have in any origin are rejected; the body is
+    /// the updated variables, then the other user variables (so an image or platform variable
+    /// given here becomes a user one).
     static func update(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let vars = try given(inv)
         return change(inv, ctx) { service, id in
-            // As 1.0.9: unknown keys are reported and skipped; the rest is PATCHed even when nothing is left.
-            var user = userVars(service)
-            let keys = allKeys(service)
+            let existing = allKeys(service)
+            var new: Vars = [], rejected = false
             for v in vars {
-                guard keys.contains(v.key) else {
+                if existing.contains(v.key) { new.append(v) } else {
                     Output.error("Failed to update environment variable: \"\(v.key)\" does not exist in service \(id)")
-                    continue
+                    rejected = true
                 }
-                if let i = user.firstIndex(where: { $0.key == v.key }) { user[i].value = v.value } else { user.append(v) }
             }
-            return user
+            if new.isEmpty { throw NothingLeft(message: "No environment variables need to be updated in service \(id)") }
+            let newKeys = Set(new.map(\.key))
+            return (new + userVars(service).filter { !newKeys.contains($0.key) }, rejected)
         }
     }
 
+    /// `service env set`: the body is exactly the given variables.
     static func set(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let vars = try given(inv)
-        return change(inv, ctx) { _, _ in vars }
+        return change(inv, ctx) { _, _ in (vars, false) }
     }
 
+    /// `service env rm -n NAME...`: only user variables can be removed; the body is the user
+    /// variables left. Unlike 1.0.9, whose exit status ignored a rejected name when another one was
+    /// removed, a rejected name makes the exit status 3 here as it does for add and update.
     static func rm(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let names = inv.values("name")
         if names.isEmpty { throw CommandError(description: "Names of the environment variables cannot be empty.") }
-        var rejected = false
-        let code = change(inv, ctx) { service, id in
+        return change(inv, ctx) { service, id in
             let user = userVars(service)
             let userKeys = Set(user.map(\.key))
-            for name in names where !userKeys.contains(name) {
-                Output.error("Failed to remove environment variable: \"\(name)\" is not a user defined environment in service \(id)")
-                rejected = true
+            var removed: Set<String> = [], rejected = false
+            for name in names {
+                if userKeys.contains(name) { removed.insert(name) } else {
+                    Output.error("Failed to remove environment variable: \"\(name)\" is not a user defined environment in service \(id)")
+                    rejected = true
+                }
             }
-            return user.filter { !names.contains($0.key) }
+            if removed.isEmpty { throw NothingLeft(message: "No environment variables need to be removed from service \(id)") }
+            return (user.filter { !removed.contains($0.key) }, rejected)
         }
-        // Unlike 1.0.9, a rejected name makes the exit status non-zero.
-        return code != 0 ? code : (rejected ? 3 : 0)
     }
 
     /// `service env ls ID`: ORIGIN KEY VALUE from calculated_envvars; --user/--image/--dockercloud are OR-ed.

@@ -64,6 +64,10 @@ run service-env-update service env update web -e LEVEL=info
 run service-env-update-unknown service env update web -e NOPE=1
 run service-env-set service env set pg -e A=1 -e B=2
 run service-env-rm service env rm web -n LEVEL -n PATH
+# Nothing left to change: said, exit 3, nothing written (and, as 1.0.9, the services after it untouched).
+run service-env-add-nothing service env add web pg -e MODE=again
+run service-env-rm-platform service env rm web -n DOCKERCLOUD_SERVICE_HOSTNAME
+run service-env-add-bad service env add web -e NOEQUALS
 run service-env-ls-quiet service env ls web -q --user
 run service-logs service logs pg
 run run-top run -n top -t 1 --sync busybox
@@ -169,6 +173,7 @@ run repository-update repository update -p newsecret quay.io/e2e/app
 run repository-update-stdin --stdin $'fromstdin\n' repository update --password-stdin quay.io/e2e/app
 run repository-update-both --stdin $'x\n' repository update -p a --password-stdin quay.io/e2e/app
 run repository-rm repository rm quay.io/e2e/app
+run repository-rm-missing repository rm quay.io/e2e/app
 
 # --- actions
 run action-ls-count action ls -l 3 --format '{{.action}}'

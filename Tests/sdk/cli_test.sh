@@ -110,8 +110,9 @@ if [ -x "$ours" ]; then
   same_any_uuid service set hello --autorestart ALWAYS
   same_any_uuid service scale hello 3
   same_any_uuid service env set db.shop -e A=1 -e B=two=2
-  # (the original crashes with a traceback here, exit 1)
-  check "ours: env add without ="     3 "^\$"                          -- "$ours" service env add db.shop -e NOEQUALS
+  # (the original crashes with a traceback here, exit 1; ours says why in one line, exit 1; more
+  # in env_side_by_side.sh)
+  check "ours: env add without ="     1 "^\$"                          -- "$ours" service env add db.shop -e NOEQUALS
   same service create -p 80:x busybox
   same service create --link-service 'a b' busybox
   same service create -v a:b:c:d busybox

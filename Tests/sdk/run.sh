@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs sdk_test.py with the unmodified python-dockercloud SDK, and cli_test.sh with the original CLI, installed from PyPI by the shared
+# Runs sdk_test.py with the unmodified python-dockercloud SDK, and cli_test.sh and env_side_by_side.sh with the original CLI, installed from PyPI by the shared
 # reference installer (Python 2.7 when available, else Python 3 with the reference's patches).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,4 +12,8 @@ line=$(grep "exec '" "$launcher")
 python=$(sed -E "s/.*exec '([^']+)'.*/\1/" <<<"$line")
 pythonpath=$(sed -nE "s/^PYTHONPATH='([^']+)'.*/\1/p" <<<"$line")
 PYTHONPATH="$pythonpath" "$python" "$here/sdk_test.py" "$server"
-bash "$here/cli_test.sh" "$server" "$launcher"
+status=0
+bash "$here/cli_test.sh" "$server" "$launcher" || status=1
+# service env add|update|rm|set and repository rm, request for request against the original.
+bash "$here/env_side_by_side.sh" "$server" "$launcher" || status=1
+exit $status
