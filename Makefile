@@ -18,7 +18,7 @@ APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libedit-dev pkg-config bash-c
 # otherwise the engine tests say why they skip and `make run` uses simulated nodes.
 ENGINE_PACKAGES = docker.io busybox-static
 
-.PHONY: all build release deps run test test-swift test-e2e test-engine test-completion test-install test-sdk golden completions man install install-files uninstall bench clean
+.PHONY: all build release deps run test test-swift test-e2e test-examples test-engine test-completion test-install test-sdk golden completions man install install-files uninstall bench clean
 
 all: build
 
@@ -55,7 +55,7 @@ run: build
 
 test: build
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory test-swift test-e2e test-engine test-completion test-install test-sdk
+	$(MAKE) --no-print-directory test-swift test-e2e test-examples test-engine test-completion test-install test-sdk
 
 test-swift:
 	$(SWIFT) test --skip-build
@@ -63,6 +63,11 @@ test-swift:
 # The real docker-cloud binary against a real server: every command, transcripts vs golden files.
 test-e2e:
 	bash Tests/e2e/run.sh $(BUILD_DIR)/$(CONFIG)
+
+# docker-cloud against a server answering only with the API documents' example objects, each
+# attribute removed or null in turn, and beside docker-cloud 1.0.9 on the verbatim examples.
+test-examples:
+	bash Tests/examples/run.sh $(BUILD_DIR)/$(CONFIG)
 
 # The real docker-cloud and server against real dockerd (started privately; skipped, saying why,
 # where no engine can run).

@@ -388,8 +388,9 @@ public struct ListMeta: Codable, Equatable, Sendable {
     public var offset: Int
     public var next: String?
     public var previous: String?
-    public var total_count: Int
-    public init(limit: Int, offset: Int, next: String?, previous: String?, total_count: Int) {
+    /// Optional for clients: a server may leave it out, and then only `next` says whether more follow.
+    public var total_count: Int?
+    public init(limit: Int, offset: Int, next: String?, previous: String?, total_count: Int?) {
         self.limit = limit; self.offset = offset; self.next = next; self.previous = previous; self.total_count = total_count
     }
 }

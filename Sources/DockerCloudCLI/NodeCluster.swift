@@ -9,9 +9,10 @@ enum NodeClusterCommands {
     /// `nodecluster ls`: region and type labels looked up in the catalogs (the raw URI if that fails).
     static func ls(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let api = ctx.api
-        return try runList(inv, api, .nodecluster, NodeCluster.self, uuid: \.uuid) { clusters in
+        return try runList(inv, api, .nodecluster, NodeClusterRow.self, uuid: \.uuid) { clusters in
             var labels: [String: String] = [:]
             func label(_ uri: String) -> String {
+                if uri.isEmpty { return "" }
                 if let l = labels[uri] { return l }
                 let l = (try? api.get(JSONValue.self, uri))?["label"]?.stringValue ?? uri
                 labels[uri] = l
@@ -22,10 +23,22 @@ enum NodeClusterCommands {
             let now = Date()
             for c in clusters {
                 table.append([c.name, String(c.uuid.prefix(8)), label(c.region), label(c.node_type), Ago.describe(apiDate: c.deployed_datetime, now: now) ?? "",
-                              c.state, String(c.current_num_nodes), String(c.target_num_nodes)])
+                              c.state, c.current_num_nodes.map(String.init), c.target_num_nodes.map(String.init)])
             }
             return table.render() + "\n"
         }
+    }
+
+    /// A node cluster as `nodecluster ls` shows it (counts optional: `null` prints as an empty cell).
+    struct NodeClusterRow: Codable, Sendable {
+        var uuid: String
+        var name: String
+        var region: String
+        var node_type: String
+        var deployed_datetime: String?
+        var state: String
+        var current_num_nodes: Int?
+        var target_num_nodes: Int?
     }
 
     /// The catalog lists print the API's objects for `--format`, names for `-q`, else a table.

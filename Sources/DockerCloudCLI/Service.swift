@@ -22,7 +22,7 @@ enum ServiceCommands {
             for s in services {
                 var status = StateGlyph.decorate(s.state)
                 if !s.synchronized && s.state != "Redeploying" { status += "(*)"; unsynchronized = true }
-                table.append([s.name, String(s.uuid.prefix(8)), status, String(s.current_num_containers), s.image_name,
+                table.append([s.name, String(s.uuid.prefix(8)), status, s.current_num_containers.map(String.init), s.image_name,
                               Ago.describe(apiDate: s.deployed_datetime, now: now) ?? "", s.public_dns ?? "",
                               s.stack.flatMap { stackNames[$0] } ?? ""])
             }
@@ -41,7 +41,8 @@ struct ServiceRow: Codable, Sendable {
     var name: String
     var state: String
     var synchronized: Bool
-    var current_num_containers: Int
+    /// Optional: a `null` count prints as an empty cell, as in 1.0.9's table.
+    var current_num_containers: Int?
     var image_name: String
     var deployed_datetime: String?
     var public_dns: String?

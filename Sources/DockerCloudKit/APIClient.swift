@@ -170,6 +170,18 @@ public final class APIClient: @unchecked Sendable {
     /// Messages are printed as one line.
     static func oneLine(_ s: String) -> String { s.split(whereSeparator: \.isNewline).joined(separator: " ") }
 
+    static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: return "a string"
+        case is Bool.Type: return "a boolean"
+        case is Double.Type, is Float.Type: return "a number"
+        case is any FixedWidthInteger.Type: return "an integer"
+        case is [JSONValue].Type: return "a list"
+        case is [String: JSONValue].Type: return "an object"
+        default: return "a \(type)"
+        }
+    }
+
     /// A short reason a document did not decode: the JSON path and what was wrong there.
     static func reason(_ error: Error) -> String {
         func path(_ keys: [CodingKey]) -> String {
@@ -177,7 +189,10 @@ public final class APIClient: @unchecked Sendable {
         }
         switch error {
         case DecodingError.keyNotFound(let key, let context): return "'\(path(context.codingPath + [key]))' is missing"
-        case DecodingError.typeMismatch(let type, let context): return "'\(path(context.codingPath))' is not \(type == String.self ? "a string" : "a \(type)")"
+        case DecodingError.typeMismatch(let type, let context):
+            let at = path(context.codingPath)
+            return (at.isEmpty ? "it" : "'\(at)'") + " is not \(typeName(type))" + (context.debugDescription.isEmpty ? "" : " (\(context.debugDescription))")
+        case let e as AnswerShape: return e.description
         case DecodingError.valueNotFound(_, let context): return "'\(path(context.codingPath))' is null"
         case DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty: return "it is not JSON"
         case DecodingError.dataCorrupted(let context): return "'\(path(context.codingPath))' is invalid"
@@ -186,17 +201,17 @@ public final class APIClient: @unchecked Sendable {
         }
     }
 
+    /// An answer as the type a command reads (tolerantly: see TolerantDecoding). A list page must
+    /// have its `objects` list; its `meta` may lack anything (a page without it is the whole list).
     public func decode<T: Decodable>(_ type: T.Type, _ reply: HTTPReply) throws -> T {
         do {
-            // Free-form JSON has its own parser (Codable's is several times slower for it).
-            if T.self == JSONValue.self { return try JSONValue.parse(reply.body) as! T }
-            if T.self == ListPage<JSONValue>.self {
-                let page = try JSONValue.parse(reply.body)
-                // The small meta object goes through Codable (its error names what is missing).
-                let meta = try JSONDecoder().decode(ListMeta.self, from: JSONEncoder().encode(page["meta"] ?? .null))
-                return ListPage(meta: meta, objects: page["objects"]?.arrayValue ?? []) as! T
+            let document = try JSONValue.parse(reply.body)
+            if T.self is ListPageShape.Type {
+                guard case .object(let fields) = document else { throw AnswerShape.wrongType("", expected: "an object", found: document) }
+                guard let objects = fields["objects"] else { throw AnswerShape.missing("objects") }
+                guard case .array = objects else { throw AnswerShape.wrongType("objects", expected: "a list", found: objects) }
             }
-            return try JSONDecoder().decode(T.self, from: reply.body)
+            return try TolerantDecoding.decode(T.self, from: document)
         } catch {
             throw APIClientError(status: reply.status, method: reply.method, url: reply.url, message: "the server's answer is not what the API sends: \(APIClient.reason(error))")
         }
@@ -222,7 +237,8 @@ public final class APIClient: @unchecked Sendable {
         var last = (meta: first.meta, count: first.objects.count, start: 0)
         while ListWalk.goesOn(last.meta, count: last.count, start: last.start, reached: objects.count) {
             let offset = objects.count
-            let remaining = (last.meta.total_count - offset) / step + 1  // no overflow: total > offset here
+            // Pages left by total_count (no overflow: total > offset here); without one, one page per wave.
+            let remaining = last.meta.total_count.map { ($0 - offset) / step + 1 } ?? 1
             let wave = Array(stride(from: offset, to: offset + step * max(1, min(concurrency, remaining)), by: step))
             let results = ResultSlots<ListPage<T>>(count: wave.count)
             DispatchQueue.concurrentPerform(iterations: wave.count) { i in
@@ -239,11 +255,29 @@ public final class APIClient: @unchecked Sendable {
     }
 }
 
+/// What an answer lacks to be the API's shape at all.
+enum AnswerShape: Error, CustomStringConvertible {
+    case missing(String)
+    case wrongType(String, expected: String, found: JSONValue)
+
+    var description: String {
+        switch self {
+        case .missing(let key): return "'\(key)' is missing"
+        case .wrongType(let at, let expected, let found): return (at.isEmpty ? "it" : "'\(at)'") + " is not \(expected) (it is \(found.typeName))"
+        }
+    }
+}
+
+/// A list page, which must at least have its `objects` list (its `meta` may lack anything: a page
+/// without one is the whole list).
+protocol ListPageShape {}
+extension ListPage: ListPageShape {}
+
 /// When a paged walk goes on: the last page had objects, the list says there are more, and its
 /// `next` link points past that page.
 enum ListWalk {
     static func goesOn(_ meta: ListMeta, count: Int, start: Int, reached: Int) -> Bool {
-        count > 0 && reached < meta.total_count && nextAdvances(meta, beyond: start)
+        count > 0 && reached < (meta.total_count ?? Int.max) && nextAdvances(meta, beyond: start)
     }
 
     /// A `next` link that is there and points past the page it came with (a server whose `next`
