@@ -3,13 +3,18 @@ import DockerCloudKit
 import Foundation
 
 /// `login`: asks for a user name (with line editing) and a password or API key (without echo),
-/// checks them against the API, and stores them in the Docker config file (mode 0600) where every
-/// later command finds them. 1.0.9 only printed a hint to use `docker login`.
+/// checks them against the API, and stores them where every later command finds them: under the
+/// server's own key in the Docker config file (Docker Hub's key only for Docker Cloud itself, so
+/// `docker pull` never sends a self-hosted server's key to Docker Hub), through the config's
+/// credential helper when it names one (as `docker login` does), else in the file (mode 0600).
+/// 1.0.9 only printed a hint to use `docker login`.
 enum LoginCommand {
     static func run(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let path = Credentials.configPath(ctx.environment)
-        // The user already stored (not one from DOCKERCLOUD_* variables) is the default answer.
-        let previous = Credentials.lookup(environment: ctx.environment.filter { !$0.key.hasPrefix("DOCKERCLOUD_") }).credentials?.user
+        let key = Credentials.serverKey(restHost: ctx.config.restHost)
+        // The user already stored for this server (not one from DOCKERCLOUD_* variables) is the default answer.
+        let stored = ctx.environment.filter { !["DOCKERCLOUD_AUTH", "DOCKERCLOUD_USER", "DOCKERCLOUD_APIKEY", "DOCKERCLOUD_PASS"].contains($0.key) }
+        let previous = Credentials.lookup(environment: stored, restHost: ctx.config.restHost).credentials?.user
         var user = try Prompt.line(previous.map { "Username (\($0)): " } ?? "Username: ").trimmingCharacters(in: .whitespaces)
         if user.isEmpty, let previous { user = previous }
         guard !user.isEmpty, !user.contains(":") else { throw CommandError(description: "A user name is required, without ':'") }
@@ -24,17 +29,20 @@ enum LoginCommand {
         } catch let e as APIClientError where e.status == 401 {
             throw CommandError(description: "Login failed: the server did not accept the user name and password or API key")
         }
-        try store(path: path, authorization: String(authorization.dropFirst("Basic ".count)))
-        Output.out("Login succeeded as \(user); the credentials are stored in \(path)\n")
+        let place = try store(path: path, key: key, user: user, secret: secret)
+        Output.out("Login succeeded as \(user); the credentials are stored \(place) for \(key)\n")
         if ctx.environment["DOCKERCLOUD_AUTH"] != nil || ctx.environment["DOCKERCLOUD_USER"] != nil {
             Output.error("Note: DOCKERCLOUD_AUTH or DOCKERCLOUD_USER in the environment take precedence over the stored credentials")
         }
         return 0
     }
 
-    /// Writes `auths["https://index.docker.io/v1/"].auth`, keeping everything else in the file.
-    /// The file is replaced atomically and is readable by its owner only.
-    static func store(path: String, authorization: String) throws {
+    /// Stores the credentials under `key` and says where: through the credential helper the config
+    /// names for that key (`credHelpers`, else `credsStore`), leaving no plain-text copy in the file
+    /// that could shadow or outlive it; else as `auths[key].auth`. Everything else in the file is
+    /// kept; it is replaced atomically and is readable by its owner only.
+    static func store(path: String, key: String, user: String, secret: String,
+                      runHelper: (String, Data) throws -> Void = { _ = try Credentials.runCredentialHelper($0, "store", $1) }) throws -> String {
         var config: [String: Any] = [:]
         if let data = FileManager.default.contents(atPath: path) {
             guard let parsed = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
@@ -43,10 +51,27 @@ enum LoginCommand {
             config = parsed
         }
         var auths = config["auths"] as? [String: Any] ?? [:]
-        var entry = auths[Credentials.dockerHubKey] as? [String: Any] ?? [:]
-        entry["auth"] = authorization
-        auths[Credentials.dockerHubKey] = entry
+        var entry = auths[key] as? [String: Any] ?? [:]
+        let place: String
+        if let helper = Credentials.helper(for: key, in: config) {
+            let payload = try JSONSerialization.data(withJSONObject: ["ServerURL": key, "Username": user, "Secret": secret])
+            do { try runHelper(helper, payload) } catch {
+                throw CommandError(description: "Cannot store the credentials with docker-credential-\(helper) (named by \(path)): \(error)")
+            }
+            guard entry["auth"] != nil || auths[key] == nil else { return "by docker-credential-\(helper)" }
+            entry.removeValue(forKey: "auth")
+            place = "by docker-credential-\(helper)"
+        } else {
+            entry["auth"] = Data("\(user):\(secret)".utf8).base64EncodedString()
+            place = "in \(path)"
+        }
+        auths[key] = entry
         config["auths"] = auths
+        try write(config, to: path)
+        return place
+    }
+
+    static func write(_ config: [String: Any], to path: String) throws {
         let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         let directory = (path as NSString).deletingLastPathComponent
         do {
