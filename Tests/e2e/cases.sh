@@ -80,6 +80,10 @@ run container-stop container stop web-1 --sync
 run container-start container start web-1 --sync
 run container-redeploy container redeploy web-2 --sync
 run container-logs container logs pg-1 --tail 2
+# logs and exec whose first stream connection cannot be made: the reason, and a non-zero exit.
+run logs-stream-refused --env DOCKERCLOUD_STREAM_HOST=ws://127.0.0.1:1/ container logs pg-1
+run logs-stream-not-tls --env DOCKERCLOUD_STREAM_HOST=wss://${fake#http://} service logs pg
+run exec-stream-refused --env DOCKERCLOUD_STREAM_HOST=ws://127.0.0.1:1/ exec web-2 true
 run container-exec container exec web-1 echo hello from the container
 script=$'echo piped\nexit 3\n'
 run exec-stdin --stdin "$script" exec web-2

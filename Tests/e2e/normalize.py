@@ -43,6 +43,8 @@ text = TOKEN.sub("TOKEN", text)
 text = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:PORT", text)
 # libcurl's "Failed to connect ... after N ms" counts milliseconds, which a loaded machine changes.
 text = re.sub(r"after \d+ ms: ", "after N ms: ", text)
+# The TLS library names its version in its errors.
+text = re.sub(r"OpenSSL/[0-9][0-9a-z.]*", "OpenSSL/VERSION", text)
 out = []
 block = []
 
