@@ -5,6 +5,9 @@ shared, noisy machine. Reports median wall time and median peak memory (ru_maxrs
   - `docker-cloud --version`                 (targets: <= 10 ms, <= 15 MB, >= 20x faster than 1.0.9)
   - `service ps` / `container ps` at a tenth of the data and at the full size (10,000 services,
     30,000 containers by default)           (target: >= 10x faster; memory flat in the number of pages)
+  - the same two beside curl fetching the very pages ours fetched (taken from ours' --debug lines),
+    one after another over one kept-alive connection: the cost of the pages alone (target: ours
+    within 1.5x of it)
 Each run goes through bench/peak.c (a real fork, so a child's peak memory is its own: Python's
 subprocess uses vfork, which would charge the benchmark's own memory to the child).
 Usage: cli_bench.py --peak BIN --ours BIN --server BIN [--original LAUNCHER] [--services N]"""
@@ -12,6 +15,7 @@ import argparse
 import http.client
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -86,6 +90,25 @@ def measure(argv, runs):
     return statistics.median(walls), statistics.median(peaks)
 
 
+def pages_of(argv):
+    """The URLs a docker-cloud command fetched, in order (from its --debug request lines)."""
+    done = subprocess.run([args.ours, "--debug"] + argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, check=True)
+    return [l.split(" GET ", 1)[1].strip() for l in done.stderr.decode().splitlines() if l.startswith("DEBUG: request: GET ")]
+
+
+def curl_argv(urls):
+    """curl fetching `urls` one after another on one connection; the credentials from a netrc file
+    (never on its command line)."""
+    netrc = os.path.join(work, "netrc")
+    if not os.path.exists(netrc):
+        with open(os.open(netrc, os.O_WRONLY | os.O_CREAT, 0o600), "w") as f:
+            f.write("machine 127.0.0.1 login bench password benchkey\n")
+    argv = [CURL, "--silent", "--fail", "--netrc-file", netrc, "-H", "Accept: application/json"]
+    for u in urls:
+        argv += [u, "-o", "/dev/null"]
+    return argv
+
+
 def row(label, ours, original, target=None):
     line = "%-34s ours %9.1f ms %6.1f MB" % (label, ours[0], ours[1])
     if original:
@@ -95,8 +118,12 @@ def row(label, ours, original, target=None):
     say(line)
 
 
+CURL = shutil.which("curl")
+
 try:
     say("CLI benchmarks (median wall time, median peak RSS; the same server and machine for both)")
+    if not CURL:
+        say("(curl is not installed: the comparison with the pages' own cost is left out)")
     if not args.original:
         say("(docker-cloud 1.0.9 is not installed: run ../shared/reference/original/install.sh .build/reference for ratios)")
     ours_v = measure([args.ours, "--version"], 40)
@@ -112,6 +139,11 @@ try:
             orig = measure([args.original] + cmd, 1) if args.original else None
             results[(size, cmd[0])] = ours
             row("docker-cloud " + " ".join(cmd), ours, orig, ">= 10x")
+            if CURL:
+                urls = pages_of(cmd)
+                peer = measure(curl_argv(urls), 5)
+                say("%-34s curl %9.1f ms (the same %d pages)   ours/curl %.2fx   (target <= 1.5x)"
+                    % ("  beside curl", peer[0], len(urls), ours[0] / peer[0]))
     small, big = args.services // 10, args.services
     for noun in ("service", "container"):
         a, b = results[(small, noun)], results[(big, noun)]

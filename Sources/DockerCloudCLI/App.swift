@@ -12,6 +12,11 @@ public enum App {
         do {
             outcome = try parser.parse(Array(argv.dropFirst()))
         } catch let error as UsageError {
+            // As argparse: the usage (1.0.9's lines) of the command the error belongs to, then the error.
+            var command = commandTable
+            for name in error.path { command = command.subcommand(named: name) ?? command }
+            let help = HelpRenderer.render(command, path: error.path, additions: false)
+            Output.error(String(help[..<(help.range(of: "\n\n")?.lowerBound ?? help.endIndex)]))
             Output.error(error.description)
             return 2
         } catch {

@@ -23,10 +23,12 @@ public enum ParseOutcome: Sendable {
     case version
 }
 
-/// A command line that does not fit the table: one line for stderr, exit 2.
+/// A command line that does not fit the table, reported as 1.0.9's argparse (Python 2.7) did:
+/// the usage of the command at `path` on stderr, then `PROG: error: MESSAGE`, exit 2.
 public struct UsageError: Error, CustomStringConvertible, Sendable {
     public var path: [String]
     public var message: String
+    public init(path: [String], message: String) { self.path = path; self.message = message }
     public var description: String { "docker-cloud\(path.isEmpty ? "" : " " + path.joined(separator: " ")): error: \(message)" }
 }
 
@@ -102,7 +104,7 @@ public struct Parser: Sendable {
                     while !letters.isEmpty {
                         let letter = letters.removeFirst()
                         guard let option = scope.lazy.compactMap({ $0.options.first { $0.short == letter } }).first else {
-                            throw fail("unrecognized argument: -\(letter)\(suggestion(for: "-\(letter)", among: scope.flatMap(\.options).compactMap { $0.short.map { "-\($0)" } }))")
+                            throw UsageError(path: [], message: "unrecognized arguments: \(arg)")
                         }
                         if option.long == "version" && option.kind == .flag && path.isEmpty { return .version }
                         if option.kind == .flag { invocation.options[option.dest] = [String(!option.storesFalse)]; continue }
@@ -118,8 +120,10 @@ public struct Parser: Sendable {
             // A word: a verb while the command has them, else a positional.
             if !command.subcommands.isEmpty && words.isEmpty {
                 guard let sub = command.subcommand(named: arg) else {
-                    let names = command.visibleSubcommands.flatMap { [$0.name] + $0.aliases }
-                    throw fail("unknown command '\(arg)'\(suggestion(for: arg, among: names)); see 'docker-cloud \((path + ["--help"]).joined(separator: " "))'")
+                    // argparse's subparsers: the choices sorted, under the dest 1.0.9 gave each level.
+                    let names = command.visibleSubcommands.filter { !$0.addition || command.addition }.map(\.name).sorted()
+                    let dest = path.isEmpty ? "cmd" : path == ["service", "env"] ? "envsubcmd" : "subcmd"
+                    throw fail("argument \(dest): invalid choice: '\(arg)' (choose from \(names.map { "'\($0)'" }.joined(separator: ", ")))")
                 }
                 ancestors.append(command)
                 command = sub
@@ -140,9 +144,7 @@ public struct Parser: Sendable {
         invocation.command = command
         try assign(words, to: command, into: &invocation, path: path)
         let missing = command.options.filter { $0.required && invocation.options[$0.dest] == nil }
-        if !missing.isEmpty {
-            throw fail("the following arguments are required: \(missing.map(display).joined(separator: ", "))")
-        }
+        if let first = missing.first { throw fail("argument \(display(first)) is required") }
         return .run(invocation)
     }
 
@@ -162,8 +164,7 @@ public struct Parser: Sendable {
             let values = Array(rest.prefix(take))
             rest = rest.dropFirst(take)
             if (p.arity == .one && values.count < 1) || (p.arity == .oneOrMore && values.isEmpty) {
-                let missing = specs[k...].filter { [.one, .oneOrMore].contains($0.arity) }.map(\.name)
-                throw UsageError(path: path, message: "the following arguments are required: \(missing.joined(separator: ", "))")
+                throw UsageError(path: path, message: "too few arguments")
             }
             if p.integer, let bad = values.first(where: { Int($0) == nil }) {
                 throw UsageError(path: path, message: "argument \(p.name): invalid int value: '\(bad)'")
@@ -174,7 +175,8 @@ public struct Parser: Sendable {
             invocation.positionals[p.name] = values
         }
         if !rest.isEmpty {
-            throw UsageError(path: path, message: "unrecognized arguments: \(rest.joined(separator: " "))")
+            // argparse leaves extra words to the top-level parser, which reports them.
+            throw UsageError(path: [], message: "unrecognized arguments: \(rest.joined(separator: " "))")
         }
     }
 
@@ -189,8 +191,7 @@ public struct Parser: Sendable {
         if prefixed.count > 1 {
             throw UsageError(path: path, message: "ambiguous option: --\(name) could match \(prefixed.map { "--\($0.long)" }.joined(separator: ", "))")
         }
-        let names = all.map { "--\($0.long)" }
-        throw UsageError(path: path, message: "unrecognized argument: --\(name)\(suggestion(for: "--\(name)", among: names))")
+        throw UsageError(path: [], message: "unrecognized arguments: --\(name)")
     }
 
     /// `-1` is a value, not an option, where no option of the command looks like a number.
@@ -200,30 +201,5 @@ public struct Parser: Sendable {
 
     func display(_ option: Option) -> String {
         (option.short.map { "-\($0)/" } ?? "") + "--\(option.long)"
-    }
-
-    /// "; did you mean 'x'?" for the closest name within a small edit distance.
-    func suggestion(for word: String, among names: [String]) -> String {
-        let scored = names.map { ($0, editDistance(word, $0)) }.filter { $0.1 <= max(2, word.count / 3) }
-        guard let best = scored.min(by: { $0.1 < $1.1 }) else {
-            if let prefixed = names.first(where: { $0.hasPrefix(word) && word.count >= 2 }) { return "; did you mean '\(prefixed)'?" }
-            return ""
-        }
-        return "; did you mean '\(best.0)'?"
-    }
-
-    func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        for i in 1...a.count {
-            var current = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            previous = current
-        }
-        return previous[b.count]
     }
 }

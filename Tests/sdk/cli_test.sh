@@ -59,6 +59,14 @@ same_json() {
   else failed=$((failed + 1)); echo "FAIL same json: $*"; diff <(echo "$a" | python3 -m json.tool --sort-keys) <(echo "$b" | python3 -m json.tool --sort-keys) | head -10; fi
 }
 same_any_uuid() { compare --any-uuid "$@"; }
+# same_err COMMAND...: the same stdout, stderr and exit code (usage errors).
+same_err() {
+  local a b ra rb
+  a=$(timeout 60 "$dc" "$@" 2>&1); ra=$?
+  b=$(timeout 60 "$ours" "$@" 2>&1); rb=$?
+  if [ "$a" = "$b" ] && [ "$ra" = "$rb" ]; then passed=$((passed + 1)); echo "ok   same usage error: $*"
+  else failed=$((failed + 1)); echo "FAIL same usage error: $* (exit $ra vs $rb)"; diff <(echo "$a") <(echo "$b") | head -10; fi
+}
 compare() {
   local mode=$1 a b ra rb; shift
   a=$(timeout 60 "$dc" "$@" 2>/dev/null); ra=$?
@@ -138,6 +146,19 @@ if [ -x "$ours" ]; then
   same nodecluster region -p aws
   same nodecluster nodetype -p digitalocean -r lon1
   same nodecluster az
+  # Usage errors as argparse reported them: the usage, the error line, exit 2 (stderr compared too).
+  same_err servic ps
+  same_err service pss
+  same_err service env xx
+  same_err service ps --bogus
+  same_err service ps -Z
+  same_err service ps extra
+  same_err service ps -s Bogus
+  same_err service ps --status
+  same_err service run -t many busybox
+  same_err tag add web
+  same_err tag add -t x
+  same_err service scale web many
   same nodecluster inspect nosuch
   same node inspect nosuch
   same repository ls
