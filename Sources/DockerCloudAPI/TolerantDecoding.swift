@@ -15,11 +15,29 @@ public enum TolerantDecoding {
     public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
         try decode(type, from: try JSONValue.parse(data))
     }
+
+    /// The attributes `T` reads at its top level, found by decoding it from an empty object and
+    /// noting what it asks for; nil when it reads whatever is there (JSONValue, a dictionary), or
+    /// is not an object.
+    public static func attributes<T: Decodable>(of type: T.Type) -> Set<String>? {
+        if T.self == JSONValue.self { return nil }
+        let recorder = KeyRecorder()
+        guard (try? T(from: ValueDecoder(value: .object([:]), codingPath: [], recorder: recorder))) != nil,
+              !recorder.readsAnyKey, !recorder.keys.isEmpty else { return nil }
+        return recorder.keys
+    }
+}
+
+/// What a decoding asked of the top-level object (only `attributes(of:)` sets one).
+final class KeyRecorder {
+    var keys: Set<String> = []
+    var readsAnyKey = false
 }
 
 private struct ValueDecoder: Decoder {
     let value: JSONValue
     let codingPath: [CodingKey]
+    var recorder: KeyRecorder? = nil
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func mismatch(_ expected: Any.Type) -> DecodingError {
@@ -28,7 +46,7 @@ private struct ValueDecoder: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         switch value {
-        case .object(let fields): return KeyedDecodingContainer(Keyed<Key>(fields: fields, codingPath: codingPath))
+        case .object(let fields): return KeyedDecodingContainer(Keyed<Key>(fields: fields, codingPath: codingPath, recorder: codingPath.isEmpty ? recorder : nil))
         case .null: return KeyedDecodingContainer(Keyed<Key>(fields: [:], codingPath: codingPath))
         default: throw mismatch([String: JSONValue].self)
         }
@@ -44,10 +62,18 @@ private struct ValueDecoder: Decoder {
 
     func singleValueContainer() throws -> SingleValueDecodingContainer { Single(decoder: self) }
 
-    /// A nested value: JSONValue is taken as it is (free-form attributes), anything else decoded.
+    /// A nested value: JSONValue is taken as it is (free-form attributes), the scalar types a
+    /// table reads directly (no decoder made, no dynamic cast: tens of thousands per page), anything
+    /// else decoded.
     static func decode<T: Decodable>(_ type: T.Type, _ value: JSONValue, at path: [CodingKey]) throws -> T {
-        if let v = value as? T { return v }
-        return try T(from: ValueDecoder(value: value, codingPath: path))
+        if T.self == JSONValue.self { return value as! T }
+        let single = Single(decoder: ValueDecoder(value: value, codingPath: path))
+        if T.self == String.self { return try single.decode(String.self) as! T }
+        if T.self == Int.self { return try single.decode(Int.self) as! T }
+        if T.self == Bool.self { return try single.decode(Bool.self) as! T }
+        if T.self == String?.self { return (value == .null ? nil : try single.decode(String.self)) as! T }
+        if T.self == Int?.self { return (value == .null ? nil : try single.decode(Int.self)) as! T }
+        return try T(from: single.decoder)
     }
 }
 
@@ -62,25 +88,38 @@ private struct IndexKey: CodingKey {
 private struct Keyed<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let fields: [String: JSONValue]
     let codingPath: [CodingKey]
+    var recorder: KeyRecorder? = nil
 
-    var allKeys: [Key] { fields.keys.compactMap { Key(stringValue: $0) } }
-    func contains(_ key: Key) -> Bool { fields[key.stringValue] != nil }
-    func decodeNil(forKey key: Key) throws -> Bool { (fields[key.stringValue] ?? .null) == .null }
+    var allKeys: [Key] {
+        recorder?.readsAnyKey = true
+        return fields.keys.compactMap { Key(stringValue: $0) }
+    }
+    func contains(_ key: Key) -> Bool { recorder?.keys.insert(key.stringValue); return fields[key.stringValue] != nil }
+    func decodeNil(forKey key: Key) throws -> Bool { recorder?.keys.insert(key.stringValue); return (fields[key.stringValue] ?? .null) == .null }
 
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try ValueDecoder.decode(type, fields[key.stringValue] ?? .null, at: codingPath + [key])
+        recorder?.keys.insert(key.stringValue)
+        return try ValueDecoder.decode(type, fields[key.stringValue] ?? .null, at: codingPath + [key])
     }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-        try ValueDecoder(value: fields[key.stringValue] ?? .null, codingPath: codingPath + [key]).container(keyedBy: type)
+        recorder?.keys.insert(key.stringValue)
+        return try ValueDecoder(value: fields[key.stringValue] ?? .null, codingPath: codingPath + [key]).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> UnkeyedDecodingContainer {
-        try ValueDecoder(value: fields[key.stringValue] ?? .null, codingPath: codingPath + [key]).unkeyedContainer()
+        recorder?.keys.insert(key.stringValue)
+        return try ValueDecoder(value: fields[key.stringValue] ?? .null, codingPath: codingPath + [key]).unkeyedContainer()
     }
 
-    func superDecoder() throws -> Decoder { ValueDecoder(value: .object(fields), codingPath: codingPath) }
-    func superDecoder(forKey key: Key) throws -> Decoder { ValueDecoder(value: fields[key.stringValue] ?? .null, codingPath: codingPath + [key]) }
+    func superDecoder() throws -> Decoder {
+        recorder?.readsAnyKey = true
+        return ValueDecoder(value: .object(fields), codingPath: codingPath)
+    }
+    func superDecoder(forKey key: Key) throws -> Decoder {
+        recorder?.keys.insert(key.stringValue)
+        return ValueDecoder(value: fields[key.stringValue] ?? .null, codingPath: codingPath + [key])
+    }
 }
 
 private struct Unkeyed: UnkeyedDecodingContainer {

@@ -109,12 +109,12 @@ public struct Option: Sendable {
                 required: Bool = false, addition: Bool = false, sets attribute: APIAttribute? = nil) {
         self.long = long
         self.short = short
-        self.metavar = kind == .flag ? nil : (metavar ?? long.uppercased().replacingOccurrences(of: "-", with: "_"))
+        self.metavar = kind == .flag ? nil : (metavar ?? String(long.uppercased().map { $0 == "-" ? "_" : $0 }))
         self.kind = kind
         self.choices = choices
         self.defaultValue = defaultValue
         self.help = help
-        self.dest = dest ?? long.replacingOccurrences(of: "-", with: "_")
+        self.dest = dest ?? String(long.map { $0 == "-" ? "_" : $0 })  // not Foundation's: the table is built at every start
         self.completion = completion ?? (choices.isEmpty ? .none : .choices)
         self.storesFalse = storesFalse
         self.hidden = hidden

@@ -25,35 +25,54 @@ public struct TextTable {
     /// Python's `len()`: code points, not grapheme clusters or bytes.
     static func width(_ s: String) -> Int { s.unicodeScalars.count }
 
+    /// Python's `int()` of the cell, surrounding blanks allowed (without Foundation: thousands of cells).
     static func isInteger(_ s: String) -> Bool {
-        let t = s.trimmingCharacters(in: .whitespaces)
+        var t = Substring(s)
+        while let f = t.first, f == " " || f == "\t" { t.removeFirst() }
+        while let l = t.last, l == " " || l == "\t" { t.removeLast() }
         return !t.isEmpty && Int(t) != nil
     }
 
+    /// Built as bytes, each cell measured once: `container ps` renders tens of thousands of cells.
     public func render() -> String {
         let columns = headers.count
         let body = rows.isEmpty ? [Array(repeating: String?.none, count: columns)] : rows
-        var numeric = [Bool](repeating: false, count: columns)
         var widths = headers.map { TextTable.width($0) + 2 }
-        for c in 0..<columns {
-            let cells = body.compactMap { c < $0.count ? $0[c] : nil }
-            numeric[c] = kinds[c] == .auto && !cells.isEmpty && cells.allSatisfy(TextTable.isInteger)
-            for cell in cells { widths[c] = max(widths[c], TextTable.width(cell)) }
-        }
-        func line(_ cells: [String]) -> String {
-            var parts: [String] = []
-            for c in 0..<columns {
-                let cell = c < cells.count ? cells[c] : ""
-                let pad = String(repeating: " ", count: max(0, widths[c] - TextTable.width(cell)))
-                parts.append(numeric[c] ? pad + cell : cell + pad)
+        var integers = kinds.map { $0 == .auto }
+        var filled = [Bool](repeating: false, count: columns)
+        var cellWidths: [[Int]] = []
+        cellWidths.reserveCapacity(body.count)
+        for row in body {
+            var w = [Int](repeating: 0, count: columns)
+            for c in 0..<min(columns, row.count) {
+                guard let cell = row[c] else { continue }
+                w[c] = TextTable.width(cell)
+                widths[c] = max(widths[c], w[c])
+                filled[c] = true
+                if integers[c], !TextTable.isInteger(cell) { integers[c] = false }
             }
-            var text = parts.joined(separator: "  ")
-            while text.last == " " { text.removeLast() }
-            return text
+            cellWidths.append(w)
         }
-        var out = [line(headers)]
-        for row in body { out.append(line(row.map { $0 ?? "" })) }
-        return out.joined(separator: "\n")
+        let numeric = (0..<columns).map { integers[$0] && filled[$0] }
+        var out: [UInt8] = []
+        out.reserveCapacity((widths.reduce(0, +) + 2 * columns + 1) * (body.count + 1))
+        func line(_ cell: (Int) -> String?, _ width: (Int) -> Int) {
+            let start = out.count
+            for c in 0..<columns {
+                if c > 0 { out.append(0x20); out.append(0x20) }
+                let pad = max(0, widths[c] - width(c))
+                if numeric[c] { out.append(contentsOf: repeatElement(0x20, count: pad)) }
+                if let text = cell(c) { out.append(contentsOf: text.utf8) }
+                if !numeric[c] { out.append(contentsOf: repeatElement(0x20, count: pad)) }
+            }
+            while out.count > start, out.last == 0x20 { out.removeLast() }
+        }
+        line({ headers[$0] }, { TextTable.width(headers[$0]) })
+        for (r, row) in body.enumerated() {
+            out.append(0x0A)
+            line({ $0 < row.count ? row[$0] : nil }, { cellWidths[r][$0] })
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

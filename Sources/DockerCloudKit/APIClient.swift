@@ -205,7 +205,7 @@ public final class APIClient: @unchecked Sendable {
     /// have its `objects` list; its `meta` may lack anything (a page without it is the whole list).
     public func decode<T: Decodable>(_ type: T.Type, _ reply: HTTPReply) throws -> T {
         do {
-            let document = try JSONValue.parse(reply.body)
+            let document = try (T.self as? ListPageShape.Type)?.parseDocument(reply.body) ?? JSONValue.parse(reply.body)
             if T.self is ListPageShape.Type {
                 guard case .object(let fields) = document else { throw AnswerShape.wrongType("", expected: "an object", found: document) }
                 guard let objects = fields["objects"] else { throw AnswerShape.missing("objects") }
@@ -270,8 +270,16 @@ enum AnswerShape: Error, CustomStringConvertible {
 
 /// A list page, which must at least have its `objects` list (its `meta` may lack anything: a page
 /// without one is the whole list).
-protocol ListPageShape {}
-extension ListPage: ListPageShape {}
+protocol ListPageShape {
+    /// The page as JSON, its objects keeping only the attributes their type reads.
+    static func parseDocument(_ data: Data) throws -> JSONValue
+}
+
+extension ListPage: ListPageShape {
+    static func parseDocument(_ data: Data) throws -> JSONValue {
+        try TolerantDecoding.attributes(of: T.self).map { try JSONValue.parsePage(data, objectKeys: $0) } ?? JSONValue.parse(data)
+    }
+}
 
 /// When a paged walk goes on: the last page had objects, the list says there are more, and its
 /// `next` link points past that page.

@@ -105,6 +105,11 @@ public final class CurlTransport: @unchecked Sendable {
         /// Body bytes: to `consume` for a success, else kept. False stops the transfer.
         func take(_ bytes: UnsafeRawBufferPointer) -> Bool {
             if let consume, (200..<300).contains(status) { return consume(headers, bytes) }
+            // Room for the whole body at once (a page is megabytes: growing it by doubling cost
+            // copies and page faults); the stated length is trusted up to 64 MB only.
+            if body.isEmpty, let length = headers["content-length"].flatMap(Int.init), length > bytes.count {
+                body.reserveCapacity(min(length, 64 << 20))
+            }
             body.append(bytes.bindMemory(to: UInt8.self))
             return true
         }

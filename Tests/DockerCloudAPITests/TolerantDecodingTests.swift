@@ -49,4 +49,23 @@ final class TolerantDecodingTests: XCTestCase {
         XCTAssertEqual(page.objects.map(\.name), ["s"])
         XCTAssertEqual(page.meta.limit, 0)
     }
+
+    func testAttributesATypeReads() {
+        XCTAssertEqual(TolerantDecoding.attributes(of: Row.self), ["name", "count", "optionalCount", "flag", "ports", "labels", "extra"])
+        XCTAssertNil(TolerantDecoding.attributes(of: JSONValue.self))
+        XCTAssertNil(TolerantDecoding.attributes(of: [String: String].self), "a dictionary reads whatever is there")
+    }
+
+    func testPagesKeepOnlyWhatTheirObjectsRead() throws {
+        let page = #"{"meta": {"limit": 2, "total_count": 2, "extra": [1, {"x": "y"}]}, "objects": [{"name": "a", "big": {"deep": [1, 2.5e3, -0.5, "s\"q", null, true, false]}, "count": 1}, {"na\u006de": "b", "count": 2, "unused": "x"}]}"#
+        let document = try JSONValue.parsePage(Data(page.utf8), objectKeys: ["name", "count"])
+        XCTAssertEqual(document["objects"], [.object(["name": "a", "count": 1]), .object(["name": "b", "count": 2])],
+                       "other attributes are skipped; an escaped key is still recognised")
+        XCTAssertEqual(document["meta"]?["extra"], [1, .object(["x": "y"])], "meta is kept whole")
+        // What is skipped is still checked: an answer that is not JSON stays an error.
+        for broken in [#"{"objects": [{"big": {"a" 1}}]}"#, #"{"objects": [{"big": [1,]}]}"#, #"{"objects": [{"big": "a\#u{1}b"}]}"#,
+                       #"{"objects": [{"big": -}]}"#, #"{"objects": [{"big": tru}]}"#, #"{"objects": [{"big": "open}]}"#] {
+            XCTAssertThrowsError(try JSONValue.parsePage(Data(broken.utf8), objectKeys: ["name"]), broken)
+        }
+    }
 }
