@@ -223,7 +223,8 @@ public final class ControlPlane: Sendable {
             return base + "?" + q.joined(separator: "&")
         }
         let effectiveLimit = limit == 0 ? total : limit
-        let next = limit != 0 && offset + limit < total ? link(offset + limit) : nil
+        // offset < total - limit, not offset + limit < total: no sum of client numbers can overflow.
+        let next = limit != 0 && offset < total - limit ? link(offset + limit) : nil
         let previous = limit != 0 && offset > 0 ? link(max(0, offset - limit)) : nil
         let meta = ListMeta(limit: effectiveLimit, offset: offset, next: next, previous: previous, total_count: total)
         var out = Data("{\"meta\":".utf8)
@@ -244,14 +245,20 @@ public final class ControlPlane: Sendable {
         return try page(req, bodies: try slice.map { try Tx.encoder.encode($0) }, total: objects.count, limit: limit, offset: offset)
     }
 
+    /// Far past any list a store holds, and far from Int's limit (an offset near 2^63 once trapped the server).
+    static let maxOffset = 1_000_000_000
+    var maxOffset: Int { Self.maxOffset }
+
     func pageParameters(_ req: APIRequest) throws -> (Int, Int) {
         var limit = 25, offset = 0
         if let l = req.queryValue("limit") {
-            guard let v = Int(l), v >= 0 else { throw APIError.badRequest("limit: expected a non-negative integer, got '\(l)'", field: "limit") }
+            guard let v = Int(l), v >= 0 else { throw APIError.badRequest("limit: expected a non-negative integer, got '\(l.prefix(40))'", field: "limit") }
             limit = min(v, 1000)
         }
         if let o = req.queryValue("offset") {
-            guard let v = Int(o), v >= 0 else { throw APIError.badRequest("offset: expected a non-negative integer, got '\(o)'", field: "offset") }
+            guard let v = Int(o), (0...maxOffset).contains(v) else {
+                throw APIError.badRequest("offset: expected an integer from 0 to \(maxOffset), got '\(o.prefix(40))'", field: "offset")
+            }
             offset = v
         }
         return (limit, offset)

@@ -78,6 +78,21 @@ final class APIContractTests: ServerTestCase {
         XCTAssertTrue(bad.text.contains("colour"), bad.text)
         let badLimit = try await alice.get("/api/app/v1/service/?limit=-1")
         XCTAssertEqual(badLimit.status, 400)
+        // Offsets at and past Int's limit: a 400 naming the field, never a trap that ends the server
+        // for everyone (offset + limit once overflowed); the largest accepted one is an empty page.
+        for offset in ["9223372036854775807", "9223372036854775808", "99999999999999999999999", "1000000001"] {
+            for path in ["/api/app/v1/service/", "/api/infra/v1/provider/", "/api/audit/v1/action/"] {
+                let huge = try await alice.get(path + "?offset=\(offset)&limit=1000")
+                XCTAssertEqual(huge.status, 400, "\(path) offset \(offset): \(huge.text)")
+                XCTAssertTrue(huge.text.contains("offset"), huge.text)
+            }
+        }
+        let farthest = try await alice.get("/api/app/v1/service/?offset=1000000000&limit=1000")
+        XCTAssertEqual(farthest.status, 200, farthest.text)
+        XCTAssertEqual(farthest.objects.count, 0)
+        XCTAssertTrue((farthest.object["meta"] as! [String: Any])["next"] is NSNull)
+        let alive = try await alice.get("/api/app/v1/service/?limit=1")
+        XCTAssertEqual(alive.status, 200, "the server is still there")
     }
 
     func testAbsentValuesAreNullAndDatesAreRFC1123() async throws {

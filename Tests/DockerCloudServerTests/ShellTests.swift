@@ -30,6 +30,30 @@ final class ShellTests: XCTestCase {
         XCTAssertEqual(r.code, 2)
     }
 
+    /// Numbers from a client's command cannot trap the server or fill its memory.
+    func testHugeNumbersAreBounded() async throws {
+        var r = await run("seq 1 9223372036854775807")
+        XCTAssertEqual(r.code, 1)
+        XCTAssertEqual(r.err, "seq: more than 100000 numbers\n")
+        r = await run("seq -9223372036854775808 9223372036854775807")
+        XCTAssertEqual(r.code, 1)
+        r = await run("seq 9223372036854775806 9223372036854775807")
+        XCTAssertEqual(r.out, "9223372036854775806\n9223372036854775807\n")
+        for forever in ["sleep 1e300", "sleep inf", "sleep 99999999999999999999"] {
+            let script = forever + "; echo woke"
+            let task = Task { () -> String in
+                let shell = SimulatedShell(environment: [], hostname: "web-1", workingDir: "/app", user: "")
+                let box = Collected()
+                _ = await shell.run(script) { _, text in box.append(text) }
+                return box.all.joined()
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            task.cancel()
+            let printed = await task.value
+            XCTAssertFalse(printed.contains("woke"), "\(forever) sleeps (it did not trap either)")
+        }
+    }
+
     func testVariablesLoopsAndQuotes() async {
         var r = await run("echo $GREETING ${GREETING}s '$GREETING' \"$HOSTNAME\"; pwd", env: [EnvVar(key: "GREETING", value: "hi")])
         XCTAssertEqual(r.out, "hi his $GREETING web-1\n/app\n")

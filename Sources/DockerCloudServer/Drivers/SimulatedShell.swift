@@ -106,6 +106,9 @@ struct SimulatedShell: Sendable {
         var parking = false
     }
 
+    static let maxSeqNumbers = 100_000
+    static let longestSleep: Double = 366 * 86_400
+
     struct ExitSignal: Error { var code: Int }
     struct ParkSignal: Error { var wait: Duration? }
 
@@ -174,6 +177,12 @@ struct SimulatedShell: Sendable {
             }
             let (first, step, last) = nums.count == 1 ? (1, 1, nums[0]) : nums.count == 2 ? (nums[0], 1, nums[1]) : (nums[0], nums[1], nums[2])
             guard step != 0 else { return 1 }
+            // A bounded count (in Double: a span near Int's limit must not overflow): a client's
+            // `seq 1 9999999999999` cannot fill the server's memory.
+            let count = (Double(last) - Double(first)) / Double(step) + 1
+            guard count <= Double(Self.maxSeqNumbers) else {
+                await emit("stderr", "seq: more than \(Self.maxSeqNumbers) numbers\n"); return 1
+            }
             var out = ""
             for n in stride(from: first, through: last, by: step) { out += "\(n)\n" }
             if !out.isEmpty { await emit(stream, out) }
@@ -185,6 +194,11 @@ struct SimulatedShell: Sendable {
             }
             guard let s = args.first.flatMap(Double.init), s >= 0 else {
                 await emit("stderr", "sleep: invalid time interval\n"); return 1
+            }
+            // Longer than a year (or `inf`) is forever: milliseconds of a huge Double would trap.
+            if s > Self.longestSleep {
+                if park { throw ParkSignal(wait: nil) }
+                return await Self.waitForever()
             }
             if park { throw ParkSignal(wait: .milliseconds(Int(s * 1000))) }
             try await Task.sleep(for: .milliseconds(Int(s * 1000)))
