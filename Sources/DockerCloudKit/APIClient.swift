@@ -235,7 +235,32 @@ public final class APIClient: @unchecked Sendable {
         // The page size the server really uses (it may cap what was asked).
         let step = max(1, first.meta.limit > 0 ? min(first.meta.limit, max(pageSize, 1)) : first.objects.count)
         var last = (meta: first.meta, count: first.objects.count, start: 0)
-        while ListWalk.goesOn(last.meta, count: last.count, start: last.start, reached: objects.count) {
+        let query: @Sendable (Int) -> [(String, String)] = { offset in filters + [("limit", String(step)), ("offset", String(offset))] }
+        // Sequentially, the next page is fetched while this one is decoded, when the list says it
+        // exists (the last page was full and total_count is beyond it): an honest server is never
+        // asked for a page it does not have; one whose total lies costs that one request.
+        var prefetch: (offset: Int, reply: ResultSlots<HTTPReply>, done: DispatchSemaphore)?
+        defer { prefetch?.done.wait() }
+        while concurrency <= 1, ListWalk.goesOn(last.meta, count: last.count, start: last.start, reached: objects.count) {
+            let offset = objects.count
+            let pending = prefetch
+            prefetch = nil
+            pending?.done.wait()
+            let reply = try pending.flatMap { $0.offset == offset ? try $0.reply.values()[0] : nil } ?? send("GET", path, query: query(offset))
+            if last.count == step, let total = last.meta.total_count, offset + step < total {
+                let ahead = (offset: offset + step, reply: ResultSlots<HTTPReply>(count: 1), done: DispatchSemaphore(value: 0))
+                DispatchQueue.global().async {
+                    ahead.reply.set(0, Result { try self.send("GET", path, query: query(ahead.offset)) })
+                    ahead.done.signal()
+                }
+                prefetch = ahead
+            }
+            let page = try decode(ListPage<T>.self, reply)
+            let start = objects.count
+            objects += page.objects
+            last = (page.meta, page.objects.count, start)
+        }
+        while concurrency > 1, ListWalk.goesOn(last.meta, count: last.count, start: last.start, reached: objects.count) {
             let offset = objects.count
             // Pages left by total_count (no overflow: total > offset here); without one, one page per wave.
             let remaining = last.meta.total_count.map { ($0 - offset) / step + 1 } ?? 1

@@ -141,8 +141,12 @@ public struct Credentials: Sendable, CustomStringConvertible {
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
         try process.run()
-        stdin.fileHandleForWriting.write(input)
-        try stdin.fileHandleForWriting.close()
+        // A helper may exit without reading its input: the broken pipe is its answer, not a crash
+        // (FileHandle's non-throwing write traps on it); its exit status says what happened.
+        let previous = signal(SIGPIPE, SIG_IGN)
+        try? stdin.fileHandleForWriting.write(contentsOf: input)
+        try? stdin.fileHandleForWriting.close()
+        signal(SIGPIPE, previous)
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
