@@ -41,8 +41,7 @@ enum LoginCommand {
     /// names for that key (`credHelpers`, else `credsStore`), leaving no plain-text copy in the file
     /// that could shadow or outlive it; else as `auths[key].auth`. Everything else in the file is
     /// kept; it is replaced atomically and is readable by its owner only.
-    static func store(path: String, key: String, user: String, secret: String,
-                      runHelper: (String, Data) throws -> Void = { _ = try Credentials.runCredentialHelper($0, "store", $1) }) throws -> String {
+    static func store(path: String, key: String, user: String, secret: String) throws -> String {
         var config: [String: Any] = [:]
         if let data = FileManager.default.contents(atPath: path) {
             guard let parsed = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
@@ -55,10 +54,9 @@ enum LoginCommand {
         let place: String
         if let helper = Credentials.helper(for: key, in: config) {
             let payload = try JSONSerialization.data(withJSONObject: ["ServerURL": key, "Username": user, "Secret": secret])
-            do { try runHelper(helper, payload) } catch {
+            do { _ = try Credentials.runCredentialHelper(helper, "store", payload) } catch {
                 throw CommandError(description: "Cannot store the credentials with docker-credential-\(helper) (named by \(path)): \(error)")
             }
-            guard entry["auth"] != nil || auths[key] == nil else { return "by docker-credential-\(helper)" }
             entry.removeValue(forKey: "auth")
             place = "by docker-credential-\(helper)"
         } else {

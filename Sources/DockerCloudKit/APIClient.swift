@@ -225,23 +225,20 @@ public final class APIClient: @unchecked Sendable {
     /// their `next` link or state a `total_count` they do not deliver: each page is asked at the
     /// offset the answers so far reached, with the limit the server answered; the walk stops at an
     /// empty page, a `next` that is null or does not advance, or `total_count`, so a server cannot
-    /// make it ask for more pages than it returns (plus the empty one that ends a list). With
-    /// `concurrency` > 1, pages are asked in waves while they come back full; a short page ends its
-    /// wave (what was asked past it is dropped and asked again from where the list got to).
-    public func listAll<T: Codable & Sendable>(_ type: T.Type, _ path: String, filters: [(String, String)] = [], pageSize: Int = 1000,
-                                               concurrency: Int = 1) throws -> [T] {
+    /// make it ask for more pages than it returns (plus the empty one that ends a list).
+    public func listAll<T: Codable & Sendable>(_ type: T.Type, _ path: String, filters: [(String, String)] = [], pageSize: Int = 1000) throws -> [T] {
         let first = try get(ListPage<T>.self, path, query: filters + [("limit", String(pageSize)), ("offset", "0")])
         var objects = first.objects
         // The page size the server really uses (it may cap what was asked).
         let step = max(1, first.meta.limit > 0 ? min(first.meta.limit, max(pageSize, 1)) : first.objects.count)
         var last = (meta: first.meta, count: first.objects.count, start: 0)
         let query: @Sendable (Int) -> [(String, String)] = { offset in filters + [("limit", String(step)), ("offset", String(offset))] }
-        // Sequentially, the next page is fetched while this one is decoded, when the list says it
+        // Pages are asked one after another; the next is fetched while this one is decoded, when the list says it
         // exists (the last page was full and total_count is beyond it): an honest server is never
         // asked for a page it does not have; one whose total lies costs that one request.
         var prefetch: (offset: Int, reply: ResultSlots<HTTPReply>, done: DispatchSemaphore)?
         defer { prefetch?.done.wait() }
-        while concurrency <= 1, ListWalk.goesOn(last.meta, count: last.count, start: last.start, reached: objects.count) {
+        while ListWalk.goesOn(last.meta, count: last.count, start: last.start, reached: objects.count) {
             let offset = objects.count
             let pending = prefetch
             prefetch = nil
@@ -259,22 +256,6 @@ public final class APIClient: @unchecked Sendable {
             let start = objects.count
             objects += page.objects
             last = (page.meta, page.objects.count, start)
-        }
-        while concurrency > 1, ListWalk.goesOn(last.meta, count: last.count, start: last.start, reached: objects.count) {
-            let offset = objects.count
-            // Pages left by total_count (no overflow: total > offset here); without one, one page per wave.
-            let remaining = last.meta.total_count.map { ($0 - offset) / step + 1 } ?? 1
-            let wave = Array(stride(from: offset, to: offset + step * max(1, min(concurrency, remaining)), by: step))
-            let results = ResultSlots<ListPage<T>>(count: wave.count)
-            DispatchQueue.concurrentPerform(iterations: wave.count) { i in
-                results.set(i, Result { try self.get(ListPage<T>.self, path, query: filters + [("limit", String(step)), ("offset", String(wave[i]))]) })
-            }
-            for page in try results.values() {
-                let start = objects.count
-                objects += page.objects
-                last = (page.meta, page.objects.count, start)
-                if page.objects.count < step { break }
-            }
         }
         return objects
     }
