@@ -447,7 +447,8 @@ for round in 1 2 3; do
   cli=$!
   waited=$(kill_at_first "$dk1_sock" "io.dockercloud.name=$bname-1" "$srv_pid" 5 "$(( (round - 1) * 5 ))e-2")
   { wait "$srv_pid"; } 2>/dev/null
-  wait "$cli"
+  wait "$cli"; cli_rc=$?
+  [ "$cli_rc" = 0 ] || note "$bname: service run exited $cli_rc: $(tr '\n' ' ' <"$work/$bname.out")"
   note "$bname: killed $waited ms after service run started; engine then: $(E_quiet "$dk1_sock" ps -a --filter "label=io.dockercloud.namespace=e2e" --format '{{.Names}} {{.State}}' | grep "^$bname-" | sort | tr '\n' ' ')"
   start_server "$A" --engine "unix://$dk1_sock"
   burst=$(dc service inspect $bname --format '{{.uuid}}' 2>/dev/null)

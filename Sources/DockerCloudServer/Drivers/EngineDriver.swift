@@ -104,9 +104,14 @@ final class EngineDriver: NodeDriver {
     /// The node's containers stay: terminating a node is the control plane's to do container by container.
     func terminateNode(_ node: NodeSpec) async throws {}
 
+    /// One slow answer is not a lost node: a ping that fails is tried once more before the node is
+    /// reported unreachable (a loaded engine once took over 3 s, and a deploy then found no node).
     func checkNode(_ node: NodeSpec) async -> Bool {
         guard let h = try? lookup(node) else { return false }
-        return (try? await h.client.ping(timeout: .seconds(3))) != nil
+        for _ in 0..<2 where !Task.isCancelled {
+            if (try? await h.client.ping(timeout: .seconds(3))) != nil { return true }
+        }
+        return false
     }
 
     // MARK: - Containers
