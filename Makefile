@@ -1,6 +1,7 @@
 # docker-cloud: a Docker Cloud CLI and a self-hosted server for its API, in Swift.
 #   make run    build, start a local docker-cloud-server with embedded defaults
 #   make test   install what the tests need (as root), build, run every test
+#   make fuzz   schemathesis and hostile inputs against the live server for up to 25 minutes
 #   make bench  benchmarks of the server (latency, throughput, fan-out, memory), of the CLI vs 1.0.9,
 #               and of real containers vs Docker Swarm and plain docker run on a private dockerd
 
@@ -18,7 +19,7 @@ APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libedit-dev pkg-config bash-c
 # otherwise the engine tests say why they skip and `make run` uses simulated nodes.
 ENGINE_PACKAGES = docker.io busybox-static
 
-.PHONY: all build release deps run test test-swift test-e2e test-examples test-engine test-completion test-install test-sdk golden completions man install install-files uninstall bench clean
+.PHONY: all build release deps run test test-swift test-e2e test-examples test-engine test-completion test-install test-sdk test-fuzz fuzz golden completions man install install-files uninstall bench clean
 
 all: build
 
@@ -55,7 +56,7 @@ run: build
 
 test: build
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory test-swift test-e2e test-examples test-engine test-completion test-install test-sdk
+	$(MAKE) --no-print-directory test-swift test-e2e test-examples test-engine test-completion test-install test-sdk test-fuzz
 
 test-swift:
 	$(SWIFT) test --skip-build
@@ -86,6 +87,22 @@ completions: build
 # Rewrites Tests/e2e/golden/ from a run (review `git diff` before committing).
 golden: build
 	UPDATE_GOLDEN=1 bash Tests/e2e/run.sh $(BUILD_DIR)/$(CONFIG)
+
+# schemathesis (pinned, from PyPI, into its own virtual environment) and hostile inputs against the
+# live server, from the server's own OpenAPI document: no 5xx, answers as documented, still running.
+FUZZ_VENV        ?= .venv-fuzz
+SCHEMATHESIS_VER  = 4.32.5
+$(FUZZ_VENV)/.schemathesis-$(SCHEMATHESIS_VER):
+	rm -rf $(FUZZ_VENV) && python3 -m venv $(FUZZ_VENV)
+	$(FUZZ_VENV)/bin/pip install -q --disable-pip-version-check schemathesis==$(SCHEMATHESIS_VER)
+	touch $@
+
+test-fuzz: $(FUZZ_VENV)/.schemathesis-$(SCHEMATHESIS_VER)
+	bash Tests/fuzz/run.sh $(BUILD_DIR)/$(CONFIG) $(FUZZ_VENV) quick
+
+# The long run: 300 examples per operation, up to 25 minutes of schemathesis.
+fuzz: build $(FUZZ_VENV)/.schemathesis-$(SCHEMATHESIS_VER)
+	bash Tests/fuzz/run.sh $(BUILD_DIR)/$(CONFIG) $(FUZZ_VENV) long
 
 # The unmodified python-dockercloud SDK against the real server.
 test-sdk:

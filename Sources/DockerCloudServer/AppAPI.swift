@@ -8,63 +8,6 @@ extension ControlPlane {
     /// The asynchronous part of an operation, run after its transaction has committed.
     typealias Work = @Sendable () async -> Bool
 
-    func routeApp(_ req: APIRequest, _ caller: Caller) async throws -> APIResponse {
-        let s = req.segments
-        let m = req.method
-        switch (s[0], s.count) {
-        case ("service", 1):
-            if m == .get {
-                return try list(Service.self, req, namespaces: [caller.namespace], filters: [
-                    "stack": .uriColumn("parent"),
-                    "stack__name": .sql("parent IN (SELECT key FROM objects WHERE kind = 'stack' AND namespace = '\(sqlQuote(caller.namespace))' AND name = ?)"),
-                    "image_name": .sql("json_extract(body, '$.image_name') = ?"),
-                ])
-            }
-            if m == .post { return try createService(req, caller) }
-        case ("service", 2):
-            if m == .get { return try fetchRaw(.service, s[1], caller) }
-            if m == .patch { return try updateService(req, caller, s[1]) }
-            if m == .delete { return try serviceOperation(req, caller, s[1], "terminate") }
-        case ("service", 3) where m == .post && ["start", "stop", "scale", "redeploy"].contains(s[2]):
-            return try serviceOperation(req, caller, s[1], s[2])
-        case ("service", 3) where s[2] == "trigger":
-            if m == .get { return try listTriggers(req, caller, s[1]) }
-            if m == .post { return try createTrigger(req, caller, s[1]) }
-        case ("service", 4) where s[2] == "trigger":
-            if m == .get { return try getTrigger(caller, s[1], s[3]) }
-            if m == .delete { return try deleteTrigger(req, caller, s[1], s[3]) }
-        case ("container", 1) where m == .get:
-            return try list(Container.self, req, namespaces: [caller.namespace], filters: [
-                "service": .uriColumn("parent"),
-                "node": .uriColumn("parent2"),
-                "service__name": .sql("parent IN (SELECT key FROM objects WHERE kind = 'service' AND namespace = '\(sqlQuote(caller.namespace))' AND name = ?)"),
-                "service__stack__name": .sql("parent IN (SELECT key FROM objects WHERE kind = 'service' AND parent IN (SELECT key FROM objects WHERE kind = 'stack' AND namespace = '\(sqlQuote(caller.namespace))' AND name = ?))"),
-                "image_name": .sql("json_extract(body, '$.image_name') = ?"),
-            ])
-        case ("container", 2):
-            if m == .get { return try fetchRaw(.container, s[1], caller) }
-            if m == .delete { return try containerOperation(req, caller, s[1], "terminate") }
-        case ("container", 3) where m == .post && ["start", "stop", "redeploy"].contains(s[2]):
-            return try containerOperation(req, caller, s[1], s[2])
-        case ("container", 3) where ControlPlane.containerOperations[s[2]] != nil:
-            return try await routeContainerOperation(req, caller, s[1], s[2])
-        case ("stack", 1):
-            if m == .get { return try list(Stack.self, req, namespaces: [caller.namespace]) }
-            if m == .post { return try createStack(req, caller) }
-        case ("stack", 2):
-            if m == .get { return try fetchRaw(.stack, s[1], caller) }
-            if m == .patch { return try updateStack(req, caller, s[1]) }
-            if m == .delete { return try stackOperation(req, caller, s[1], "terminate") }
-        case ("stack", 3) where s[2] == "export" && m == .get:
-            return try exportStack(caller, s[1])
-        case ("stack", 3) where m == .post && ["start", "stop", "redeploy"].contains(s[2]):
-            return try stackOperation(req, caller, s[1], s[2])
-        default:
-            throw APIError.notFound("No endpoint at \(req.rawPath)")
-        }
-        throw APIError.methodNotAllowed(m, req.rawPath)
-    }
-
     /// Runs the work of an operation in the background and ends its action with the outcome.
     func spawn(_ action: Action, failure: String, _ work: @escaping Work) {
         Task {
@@ -729,4 +672,3 @@ extension ControlPlane {
 }
 
 /// Quotes a value for inclusion in an SQL string literal (namespaces are validated names already).
-func sqlQuote(_ s: String) -> String { s.replacingOccurrences(of: "'", with: "''") }

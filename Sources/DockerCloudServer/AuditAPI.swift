@@ -5,24 +5,6 @@ import HTTPTypes
 
 /// `/api/audit/v1/action/`: the record of every API call that changed something.
 extension ControlPlane {
-    func routeActions(_ req: APIRequest, _ caller: Caller) async throws -> APIResponse {
-        let s = req.segments
-        let m = req.method
-        // Actions are not namespaced: without a namespace in the path, the caller sees the actions
-        // of every namespace they belong to.
-        let namespaces = req.namespace.map { [$0] } ?? caller.visible.sorted()
-        switch s.count {
-        case 1 where m == .get: return try listActions(req, namespaces)
-        case 2 where m == .get:
-            let action = try read { tx in try visibleAction(tx, s[1], namespaces) }
-            return try .json(action)
-        case 3 where m == .post && s[2] == "cancel": return try cancelAction(req, caller, s[1], namespaces)
-        case 3 where m == .post && s[2] == "retry": return try await retryAction(req, caller, s[1], namespaces)
-        case 1, 2, 3: throw APIError.methodNotAllowed(m, req.rawPath)
-        default: throw APIError.notFound("No endpoint at \(req.rawPath)")
-        }
-    }
-
     func visibleAction(_ tx: Tx, _ uuid: String, _ namespaces: [String]) throws -> Action {
         guard let a = try tx.get(Action.self, uuid), namespaces.contains(a.user) else { throw APIError.notFound("No action '\(uuid)'") }
         return a

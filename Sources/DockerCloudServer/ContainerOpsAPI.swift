@@ -7,13 +7,6 @@ import HTTPTypes
 /// an extension of the Docker Cloud API with the same authentication and namespaces. They need a
 /// node with a real engine; on simulated nodes they answer 400 rather than make something up.
 extension ControlPlane {
-    /// The operations, with the method each takes (`archive` takes HEAD, GET and PUT).
-    static let containerOperations: [String: Set<HTTPRequest.Method>] = [
-        "top": [.get], "stats": [.get], "changes": [.get], "export": [.get], "archive": [.head, .get, .put],
-        "kill": [.post], "pause": [.post], "unpause": [.post], "wait": [.post], "rename": [.post],
-        "update": [.post, .patch], "restart": [.post],
-    ]
-
     /// How messages name each operation (the CLI's verbs: `diff` lists changes, `cp` uses archives).
     static let operationWords: [String: (verb: String, command: String)] = [
         "top": ("list the processes of", "top"), "stats": ("get the stats of", "stats"), "changes": ("list the changes of", "diff"),
@@ -23,10 +16,6 @@ extension ControlPlane {
     ]
 
     func routeContainerOperation(_ req: APIRequest, _ caller: Caller, _ uuid: String, _ op: String) async throws -> APIResponse {
-        guard let methods = ControlPlane.containerOperations[op], methods.contains(req.method) else {
-            throw APIError.methodNotAllowed(req.method, req.rawPath)
-        }
-        if op == "restart" { return try containerOperation(req, caller, uuid, "restart") }
         let (container, spec, ops) = try operable(caller, uuid, op)
         do {
             switch op {

@@ -64,22 +64,7 @@ public final class ControlPlane: Sendable {
     }
 
     private func route(_ req: APIRequest) async throws -> APIResponse {
-        let s = req.segments
-        // Trigger calls are the only unauthenticated writes: the URL is the credential.
-        if req.subsystem == .app, s.count >= 5, s[0] == "service", s[2] == "trigger", s[4] == "call" {
-            guard req.method == .post else { throw APIError.methodNotAllowed(req.method, req.rawPath) }
-            return try await callTrigger(req, serviceUUID: s[1], triggerUUID: s[3], amount: s.count > 5 ? s[5] : nil)
-        }
-        let caller = try authorize(req)
-        guard let first = s.first else { throw APIError.notFound("No endpoint at \(req.rawPath)") }
-        switch req.subsystem {
-        case .app: return try await routeApp(req, caller)
-        case .infra: return try await routeInfra(req, caller)
-        case .repo: return try routeRepo(req, caller)
-        case .audit:
-            guard first == "action" else { throw APIError.notFound("No endpoint at \(req.rawPath)") }
-            return try await routeActions(req, caller)
-        }
+        try await dispatch(req)
     }
 
     /// Authenticates the request and picks its namespace: the path's, or the user's own.
@@ -166,6 +151,8 @@ public final class ControlPlane: Sendable {
         case prefix(String)
         /// A custom condition with one `?` for the value.
         case sql(String)
+        /// A custom condition with two: the caller's namespace, then the value.
+        case sqlInNamespace(String)
     }
 
     static let commonFilters: [String: Filter] = [
@@ -199,13 +186,15 @@ public final class ControlPlane: Sendable {
                 conditions.append("\(c) LIKE ? || '%' ESCAPE '\\'"); args += [escaped]
             case .sql(let s):
                 conditions.append(s); args += [value]
+            case .sqlInNamespace(let s):
+                conditions.append(s); args += [namespaces.first ?? "", value]
             }
         }
         let whereSQL = conditions.joined(separator: " AND ")
         return try read { tx in
             let total = try Int.fetchOne(tx.db, sql: "SELECT count(*) FROM objects WHERE \(whereSQL)", arguments: args) ?? 0
             let order = newestFirst ? "DESC" : "ASC"
-            let limitSQL = limit == 0 ? "" : " LIMIT \(limit) OFFSET \(offset)"
+            let limitSQL = " LIMIT \(limit) OFFSET \(offset)"
             let bodies = try Data.fetchAll(tx.db, sql: "SELECT body FROM objects WHERE \(whereSQL) ORDER BY seq \(order)\(limitSQL)", arguments: args)
             return try page(req, bodies: bodies, total: total, limit: limit, offset: offset)
         }
@@ -222,7 +211,7 @@ public final class ControlPlane: Sendable {
             let base = req.rawPath.split(separator: "?").first.map(String.init) ?? req.rawPath
             return base + "?" + q.joined(separator: "&")
         }
-        let effectiveLimit = limit == 0 ? total : limit
+        let effectiveLimit = limit
         // offset < total - limit, not offset + limit < total: no sum of client numbers can overflow.
         let next = limit != 0 && offset < total - limit ? link(offset + limit) : nil
         let previous = limit != 0 && offset > 0 ? link(max(0, offset - limit)) : nil
@@ -241,19 +230,21 @@ public final class ControlPlane: Sendable {
     /// A list of objects already in memory (catalogs, post-filtered lists).
     func page<T: Encodable>(_ req: APIRequest, objects: [T]) throws -> APIResponse {
         let (limit, offset) = try pageParameters(req)
-        let slice = limit == 0 ? Array(objects.dropFirst(offset)) : Array(objects.dropFirst(offset).prefix(limit))
+        let slice = Array(objects.dropFirst(offset).prefix(limit))
         return try page(req, bodies: try slice.map { try Tx.encoder.encode($0) }, total: objects.count, limit: limit, offset: offset)
     }
 
     /// Far past any list a store holds, and far from Int's limit (an offset near 2^63 once trapped the server).
     static let maxOffset = 1_000_000_000
+    static let maxLimit = 1000
     var maxOffset: Int { Self.maxOffset }
 
     func pageParameters(_ req: APIRequest) throws -> (Int, Int) {
         var limit = 25, offset = 0
         if let l = req.queryValue("limit") {
             guard let v = Int(l), v >= 0 else { throw APIError.badRequest("limit: expected a non-negative integer, got '\(l.prefix(40))'", field: "limit") }
-            limit = min(v, 1000)
+            // As tastypie: 0 asks for as many as allowed. No answer is unbounded.
+            limit = v == 0 ? ControlPlane.maxLimit : min(v, ControlPlane.maxLimit)
         }
         if let o = req.queryValue("offset") {
             guard let v = Int(o), (0...maxOffset).contains(v) else {

@@ -6,70 +6,7 @@ import HTTPTypes
 /// `/api/infra/v1/`: the catalogs (providers, regions, availability zones, node types) and the
 /// namespace's node clusters and nodes.
 extension ControlPlane {
-    func routeInfra(_ req: APIRequest, _ caller: Caller) async throws -> APIResponse {
-        let s = req.segments
-        let m = req.method
-        let catalog = Catalog.shared
-        switch s[0] {
-        case "provider" where m == .get:
-            return try catalogAnswer(req, catalog.providerObjects, id: s.dropFirst().joined(separator: "/"), filters: ["name"]) { $0.name }
-        case "region" where m == .get:
-            return try catalogAnswer(req, catalog.regionObjects, id: s.dropFirst().joined(separator: "/"), filters: ["name", "provider"]) {
-                ResourceURI.lastSegment($0.provider) + "/" + $0.name
-            }
-        case "az" where m == .get:
-            return try catalogAnswer(req, catalog.zoneObjects, id: s.dropFirst().joined(separator: "/"), filters: ["name", "region"]) {
-                $0.resource_uri.split(separator: "/").suffix(3).joined(separator: "/")
-            }
-        case "nodetype" where m == .get:
-            return try catalogAnswer(req, catalog.nodeTypeObjects, id: s.dropFirst().joined(separator: "/"),
-                                     filters: ["name", "provider", "regions", "availability_zones"]) {
-                ResourceURI.lastSegment($0.provider) + "/" + $0.name
-            }
-        case "token" where m == .post && s.count == 1:
-            let token = newUUID().replacingOccurrences(of: "-", with: "")
-            return try .json(["token": token, "namespace": caller.namespace], status: .created)
-        case "nodecluster":
-            return try routeNodeClusters(req, caller)
-        case "node":
-            return try routeNodes(req, caller)
-        case "provider", "region", "az", "nodetype":
-            throw APIError.methodNotAllowed(m, req.rawPath)
-        default:
-            throw APIError.notFound("No endpoint at \(req.rawPath)")
-        }
-    }
-
-    /// A catalog list (filtered on equality, or membership for list attributes) or one entry.
-    func catalogAnswer<T: Codable & Sendable>(_ req: APIRequest, _ objects: [T], id: String, filters: Set<String>,
-                                               key: (T) -> String) throws -> APIResponse {
-        if !id.isEmpty {
-            guard let o = objects.first(where: { key($0) == id }) else { throw APIError.notFound("No such object: \(id)") }
-            return try .json(o)
-        }
-        return try filtered(req, objects, filters: filters)
-    }
-
     // MARK: - Node clusters
-
-    func routeNodeClusters(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
-        let s = req.segments
-        let m = req.method
-        switch s.count {
-        case 1 where m == .get:
-            return try list(NodeCluster.self, req, namespaces: [caller.namespace], filters: [
-                "region": .sql("json_extract(body, '$.region') = ?"),
-                "node_type": .sql("json_extract(body, '$.node_type') = ?"),
-            ])
-        case 1 where m == .post: return try createNodeCluster(req, caller)
-        case 2 where m == .get: return try fetchRaw(.nodecluster, s[1], caller)
-        case 2 where m == .patch: return try updateNodeCluster(req, caller, s[1])
-        case 2 where m == .delete: return try clusterOperation(req, caller, s[1], "terminate")
-        case 3 where m == .post && s[2] == "deploy": return try clusterOperation(req, caller, s[1], "deploy")
-        case 1, 2, 3: throw APIError.methodNotAllowed(m, req.rawPath)
-        default: throw APIError.notFound("No endpoint at \(req.rawPath)")
-        }
-    }
 
     func createNodeCluster(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
         let body = try Body(req.body)
@@ -336,27 +273,6 @@ extension ControlPlane {
     }
 
     // MARK: - Nodes
-
-    func routeNodes(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
-        let s = req.segments
-        let m = req.method
-        switch s.count {
-        case 1 where m == .get:
-            return try list(Node.self, req, namespaces: [caller.namespace], filters: [
-                "node_cluster": .uriColumn("parent"),
-                "node_type": .sql("json_extract(body, '$.node_type') = ?"),
-                "region": .sql("json_extract(body, '$.region') = ?"),
-                "docker_version": .sql("json_extract(body, '$.docker_version') = ?"),
-                "nickname": .column("name"),
-            ])
-        case 2 where m == .get: return try fetchRaw(.node, s[1], caller)
-        case 2 where m == .patch: return try updateNode(req, caller, s[1])
-        case 2 where m == .delete: return try nodeOperation(req, caller, s[1], "terminate")
-        case 3 where m == .post && ["docker-upgrade", "health-check"].contains(s[2]): return try nodeOperation(req, caller, s[1], s[2])
-        case 1, 2, 3: throw APIError.methodNotAllowed(m, req.rawPath)
-        default: throw APIError.notFound("No endpoint at \(req.rawPath)")
-        }
-    }
 
     func updateNode(_ req: APIRequest, _ caller: Caller, _ uuid: String) throws -> APIResponse {
         let body = try Body(req.body)

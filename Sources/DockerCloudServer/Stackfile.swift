@@ -170,7 +170,7 @@ enum Stackfile {
         switch unit {
         case "k": return number.map { max(1, $0 / 1024) }
         case "m": return number
-        case "g": return number.map { $0 * 1024 }
+        case "g": return number.flatMap { let (mb, overflow) = $0.multipliedReportingOverflow(by: 1024); return overflow ? nil : mb }
         case "b": return Int(s.dropLast()).map { max(1, $0 / (1024 * 1024)) }
         default: return Int(s).map { max(1, $0 / (1024 * 1024)) }
         }

@@ -54,6 +54,51 @@ final class ShellTests: XCTestCase {
         }
     }
 
+    /// Issue 10: a client's container command cannot exhaust the server's stack, CPU or log store.
+    func testNestingOutputAndLoopsAreBounded() async throws {
+        // Loops nested 10,000 deep (under the size cap) once would have overflowed the parser's stack.
+        let deep = String(repeating: "while true; do ", count: 10_000) + "echo x" + String(repeating: "; done", count: 10_000)
+        var r = await run(deep)
+        XCTAssertEqual(r.code, 2)
+        XCTAssertEqual(r.err, "sh: loops nested more than 32 deep\n")
+        let nested = String(repeating: "for i in 1; do ", count: 32) + "echo ok" + String(repeating: "; done", count: 32)
+        r = await run(nested)
+        XCTAssertEqual(r.out, "ok\n", "32 levels are allowed")
+        // sh -c inside sh -c: 8 levels run, the 9th is refused (each level's quoting makes the
+        // script about three times longer, so the size cap bounds this too).
+        func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        func shells(_ n: Int) -> String { n == 0 ? "echo in" : "sh -c " + quote(shells(n - 1)) }
+        r = await run(shells(8))
+        XCTAssertEqual(r.out, "in\n")
+        r = await run(shells(9))
+        XCTAssertEqual(r.err, "sh: shells nested more than 8 deep\n")
+        XCTAssertEqual(r.code, 2)
+        // A script longer than 256 KiB is refused before it is read.
+        r = await run("echo " + String(repeating: "y", count: 300_000))
+        XCTAssertEqual(r.err, "sh: script longer than 262144 bytes\n")
+        XCTAssertEqual(r.code, 2)
+
+        // A busy loop is slowed to at most one iteration per millisecond, and output to
+        // 256 KiB/s after a second's burst: measured over 0.5 s of each.
+        func counted(_ script: String, for duration: Duration) async -> (lines: Int, bytes: Int) {
+            let shell = SimulatedShell(environment: [], hostname: "h", workingDir: "/", user: "")
+            let box = Collected()
+            let task = Task { await shell.run(script) { _, text in box.append(text) } }
+            try? await Task.sleep(for: duration)
+            task.cancel()
+            let code = await task.value
+            XCTAssertEqual(code, 143, "a stop ends the loop")
+            let all = box.all
+            return (all.reduce(0) { $0 + $1.filter { $0 == "\n" }.count }, all.reduce(0) { $0 + $1.utf8.count })
+        }
+        let busy = await counted("while true; do echo x; done", for: .milliseconds(500))
+        XCTAssertGreaterThan(busy.lines, 10, "the loop runs")
+        XCTAssertLessThanOrEqual(busy.lines, 520, "at most ~1 iteration per ms")
+        let flood = await counted("while true; do seq 100000; done", for: .milliseconds(1500))
+        XCTAssertGreaterThan(flood.bytes, 256 * 1024, "the burst is allowed")
+        XCTAssertLessThan(flood.bytes, 2 * 600_000 + 1, "then output is held back (one seq is ~590 KB)")
+    }
+
     func testVariablesLoopsAndQuotes() async {
         var r = await run("echo $GREETING ${GREETING}s '$GREETING' \"$HOSTNAME\"; pwd", env: [EnvVar(key: "GREETING", value: "hi")])
         XCTAssertEqual(r.out, "hi his $GREETING web-1\n/app\n")

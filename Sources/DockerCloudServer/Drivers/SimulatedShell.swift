@@ -47,9 +47,14 @@ struct SimulatedShell: Sendable {
         await run(script, emit: emit, parking: true)
     }
 
-    private func run(_ script: String, emit: @escaping Emit, parking: Bool) async -> Outcome {
+    private func run(_ script: String, emit unbounded: @escaping Emit, parking: Bool) async -> Outcome {
+        let emit = Self.bounded(unbounded)
         var state = State(env: environment)
         state.parking = parking
+        guard script.utf8.count <= Self.maxScriptBytes else {
+            await emit("stderr", "sh: script longer than \(Self.maxScriptBytes) bytes\n")
+            return .exited(2)
+        }
         do {
             let program = try Parser.parse(script)
             let code = try await execute(program, &state, emit, tail: true)
@@ -68,7 +73,8 @@ struct SimulatedShell: Sendable {
 
     /// `exec` without a command: a shell reading lines from the client and running each one.
     /// Ends on `exit`, on end-of-transmission (\u{4}) or when the input closes.
-    func interactive(input: AsyncStream<String>, output: @escaping Emit) async -> Int {
+    func interactive(input: AsyncStream<String>, output unbounded: @escaping Emit) async -> Int {
+        let output = Self.bounded(unbounded)
         var state = State(env: environment)
         var pending = ""
         var last = 0
@@ -104,6 +110,45 @@ struct SimulatedShell: Sendable {
         var env: [String: String]
         var last = 0
         var parking = false
+        /// `sh -c` inside `sh -c`: bounded like loops.
+        var shells = 0
+    }
+
+    static let maxShells = 8
+    /// Longer scripts are refused unread (lexing megabytes on every start would be a cheap way
+    /// to burn the server's CPU).
+    static let maxScriptBytes = 256 * 1024
+    /// A loop iteration takes at least this long, so a busy `while true` costs a simulated
+    /// container at most a small share of the server's CPU.
+    static let shortestIteration = Duration.milliseconds(1)
+    /// Output a shell may produce per second, sustained (with one second's worth of burst):
+    /// `while true; do seq 100000; done` is slowed down rather than flooding the logs.
+    static let outputBytesPerSecond = 256 * 1024
+
+    /// Slows a shell's output down to `outputBytesPerSecond`; used by one shell's task only.
+    final class OutputBudget: @unchecked Sendable {
+        private var allowance = Double(SimulatedShell.outputBytesPerSecond)
+        private var last = ContinuousClock.now
+
+        func spend(_ bytes: Int) async {
+            let now = ContinuousClock.now
+            let rate = Double(SimulatedShell.outputBytesPerSecond)
+            let elapsed = now - last
+            allowance = min(rate, allowance + rate * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            last = now
+            allowance -= Double(bytes)
+            if allowance < 0 {
+                try? await Task.sleep(for: .milliseconds(Int(min(-allowance / rate, 60) * 1000)))
+            }
+        }
+    }
+
+    static func bounded(_ emit: @escaping Emit) -> Emit {
+        let budget = OutputBudget()
+        return { stream, text in
+            await budget.spend(text.utf8.count)
+            await emit(stream, text)
+        }
     }
 
     static let maxSeqNumbers = 100_000
@@ -142,10 +187,13 @@ struct SimulatedShell: Sendable {
             }
             return try await builtin(name, Array(argv.dropFirst()), &state, toStderr ? "stderr" : "stdout", emit, tail: tail)
         case .whileTrue(let body):
+            let clock = ContinuousClock()
             while true {
                 try Task.checkCancellation()
+                let started = clock.now
                 _ = try await execute(body, &state, emit, tail: false)
-                await Task.yield()
+                let spent = clock.now - started
+                if spent < Self.shortestIteration { try await Task.sleep(for: Self.shortestIteration - spent) } else { await Task.yield() }
             }
         case .forIn(let variable, let items, let body):
             var code = 0
@@ -232,8 +280,15 @@ struct SimulatedShell: Sendable {
                 if park { throw ParkSignal(wait: nil) }
                 return await Self.waitForever()  // an interactive shell with no stdin waits
             }
+            guard state.shells < Self.maxShells else {
+                await emit("stderr", "sh: shells nested more than \(Self.maxShells) deep\n"); return 2
+            }
+            guard args[1].utf8.count <= Self.maxScriptBytes else {
+                await emit("stderr", "sh: script longer than \(Self.maxScriptBytes) bytes\n"); return 2
+            }
             let program = try Parser.parse(args[1])
             var inner = state
+            inner.shells += 1
             return try await execute(program, &inner, emit, tail: tail)
         default:
             await emit("stderr", "sh: \(name): not found\n")
@@ -353,6 +408,10 @@ struct SimulatedShell: Sendable {
 
     struct Parser {
         var tokens: ArraySlice<Token>
+        /// Loops inside loops: the parser recurses once per level, so a client's script cannot
+        /// nest deep enough to exhaust the stack.
+        var depth = 0
+        static let maxNesting = 32
         init(tokens: [Token]) { self.tokens = tokens[...] }
 
         static func parse(_ script: String) throws -> [Node] {
@@ -388,7 +447,10 @@ struct SimulatedShell: Sendable {
         mutating func skipSeparators() { while case .op = tokens.first { tokens.removeFirst() } }
 
         mutating func parseCommand() throws -> Command {
-            if case .word(let w) = tokens.first, let keyword = Parser.text(w) {
+            if case .word(let w) = tokens.first, let keyword = Parser.text(w), keyword == "while" || keyword == "for" {
+                depth += 1
+                defer { depth -= 1 }
+                guard depth <= Parser.maxNesting else { throw SyntaxError(description: "loops nested more than \(Parser.maxNesting) deep") }
                 if keyword == "while" {
                     tokens.removeFirst()
                     let condition = try parseList(until: ["do"])

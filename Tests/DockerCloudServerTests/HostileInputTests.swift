@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Issue 10's regression inputs: each once ended (or could end) the server for everyone. Every
+/// answer is a 4xx naming the field, and the server keeps answering.
+final class HostileInputTests: ServerTestCase {
+    func assertAlive(file: StaticString = #filePath, line: UInt = #line) async throws {
+        let r = try await alice.get("/api/app/v1/service/")
+        XCTAssertEqual(r.status, 200, "the server still answers", file: file, line: line)
+        XCTAssertTrue(server.process.isRunning, file: file, line: line)
+    }
+
+    func testStackfileSizesAndPortsThatOverflow() async throws {
+        // `1g` is 1024 MB: a number of gigabytes near Int's limit once trapped on the multiplication.
+        for size in ["9000000000000000000g", "99999999999999999999999m", "-5g", "1e400g", "g"] {
+            let r = try await alice.post("/api/app/v1/stack/", ["name": "huge", "services": [["name": "web", "image": "busybox", "mem_limit": size]]])
+            XCTAssertEqual(r.status, 400, "mem_limit \(size): \(r.text)")
+            XCTAssertTrue(r.text.contains("mem_limit") || r.text.contains("memory"), r.text)
+        }
+        for ports in [["99999999999999999999:80"], ["80:9223372036854775808"], ["0"], ["65536"], ["-1:80"]] {
+            let r = try await alice.post("/api/app/v1/stack/", ["name": "ports", "services": [["name": "web", "image": "busybox", "ports": ports]]])
+            XCTAssertEqual(r.status, 400, "ports \(ports): \(r.text)")
+        }
+        try await assertAlive()
+    }
+
+    func testNumbersInBodiesAreRangeChecked() async throws {
+        let cases: [(String, Any)] = [
+            ("target_num_containers", 9223372036854775807 as Int64), ("target_num_containers", -1), ("target_num_containers", 1e300),
+            ("target_num_containers", 1.5), ("cpu_shares", -1), ("memory", -1), ("memory", 1e30), ("memory_swap", -2),
+        ]
+        for (field, value) in cases {
+            let r = try await alice.request("POST", "/api/app/v1/service/", raw: "{\"image\": \"busybox\", \"\(field)\": \(value)}")
+            XCTAssertEqual(r.status, 400, "\(field)=\(value): \(r.text)")
+            XCTAssertEqual(r.object["field"] as? String, field, r.text)
+        }
+        let ports = try await alice.post("/api/app/v1/service/", ["image": "busybox", "container_ports": [["protocol": "tcp", "inner_port": 70000]]])
+        XCTAssertEqual(ports.status, 400, ports.text)
+        try await assertAlive()
+    }
+
+    func testQueryNumbersAndTriggerAmounts() async throws {
+        for (name, value) in [("limit", "-1"), ("limit", "9223372036854775808"), ("offset", "-1"), ("offset", "1e3")] {
+            let r = try await alice.get("/api/app/v1/container/?\(name)=\(value)")
+            XCTAssertEqual(r.status, 400, "\(name)=\(value): \(r.text)")
+            XCTAssertEqual(r.object["field"] as? String, name, r.text)
+        }
+        // limit=0 asks for as many as allowed: bounded, never the whole store.
+        let zero = try await alice.get("/api/app/v1/container/?limit=0")
+        XCTAssertEqual((zero.object["meta"] as? [String: Any])?["limit"] as? Int, 1000, zero.text)
+        for value in ["all", "1e400"] {
+            let tail = try await alice.get("/api/app/v1/container/x/logs/?tail=\(value == "all" ? "-5" : value)")
+            XCTAssertLessThan(tail.status, 500, tail.text)
+        }
+        let service = try await alice.createService(["image": "busybox", "name": "trig", "target_num_containers": 1])
+        let uuid = try XCTUnwrap(service["uuid"] as? String)
+        let trigger = try await alice.post("/api/app/v1/service/\(uuid)/trigger/", ["operation": "SCALEUP", "name": "up"])
+        XCTAssertEqual(trigger.status, 201, trigger.text)
+        let url = try XCTUnwrap(trigger.object["url"] as? String)
+        let anonymous = Client(server, user: nil)
+        for amount in ["9223372036854775808", "-1", "0", "101", "1e2"] {
+            let r = try await anonymous.post(url + amount + "/")
+            XCTAssertEqual(r.status, 400, "amount \(amount): \(r.text)")
+        }
+        try await assertAlive()
+    }
+
+    func testBodiesThatAreNotJSONOrTooDeep() async throws {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let nested = String(repeating: "{\"a\":", count: 50_000) + "1" + String(repeating: "}", count: 50_000)
+        for body in ["{", "[]", "null", "\"x\"", deep, nested, "{\"image\": \"busybox\", \"name\": \"\u{FFFD}\"}"] {
+            let r = try await alice.request("POST", "/api/app/v1/service/", raw: body)
+            XCTAssertEqual(r.status, 400, String(body.prefix(40)) + ": " + r.text)
+        }
+        // Invalid UTF-8 in the body.
+        var req = URLRequest(url: URL(string: server.base + "/api/app/v1/service/")!)
+        req.httpMethod = "POST"
+        req.setValue(alice.authorization, forHTTPHeaderField: "Authorization")
+        req.httpBody = Data([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])
+        let (data, response) = try await URLSession.shared.data(for: req)
+        XCTAssertEqual((response as? HTTPURLResponse)?.statusCode, 400, String(decoding: data, as: UTF8.self))
+        try await assertAlive()
+    }
+}
