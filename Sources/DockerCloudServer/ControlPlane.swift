@@ -17,6 +17,7 @@ public final class ControlPlane: Sendable {
     let events = Broadcast<NamespacedEvent>()
     let liveLogs = Broadcast<LiveLog>()
     let runtime = RuntimeState()
+    let loginThrottle = LoginThrottle()
     /// Node → the driver host backing it (kept in the store's node_hosts; read on every driver call).
     let nodeHosts: Mutex<[String: String]>
     /// The base URL clients reach us at; known for sure only once the listener is bound.
@@ -52,7 +53,7 @@ public final class ControlPlane: Sendable {
     /// Answers one REST request. Never throws: every failure becomes a JSON error body.
     func handle(_ req: APIRequest) async -> APIResponse {
         do {
-            return try await route(req)
+            return try await dispatch(req)
         } catch let error as APIError {
             return .error(error)
         } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
@@ -63,21 +64,25 @@ public final class ControlPlane: Sendable {
         }
     }
 
-    private func route(_ req: APIRequest) async throws -> APIResponse {
-        try await dispatch(req)
+    /// The user whose credentials the request carries. Repeated bad credentials from one address
+    /// are answered 429 before they are checked.
+    func authenticate(_ req: APIRequest) throws -> String {
+        if let wait = loginThrottle.blocked(req.ip) { throw APIError.tooManyFailedLogins(retryAfter: wait) }
+        guard let user = accounts.authenticate(req.authorization) else {
+            loginThrottle.recordFailure(req.ip)
+            throw APIError.unauthorized
+        }
+        return user
     }
 
     /// Authenticates the request and picks its namespace: the path's, or the user's own.
     func authorize(_ req: APIRequest) throws -> Caller {
-        guard let user = accounts.authenticate(req.authorization) else { throw APIError.unauthorized }
+        let user = try authenticate(req)
         let visible = accounts.namespaces(of: user)
         let ns = req.namespace ?? user
-        if !visible.contains(ns) {
-            if accounts.exists(ns) {
-                throw APIError(status: .forbidden, message: "User '\(user)' is not a member of namespace '\(ns)'")
-            }
-            throw APIError.notFound("Namespace '\(ns)' does not exist")
-        }
+        // A namespace that does not exist and one the caller may not see answer alike, so that
+        // names cannot be probed.
+        guard visible.contains(ns) else { throw APIError.foreignNamespace(user: user, namespace: ns) }
         return Caller(user: user, namespace: ns, visible: visible)
     }
 

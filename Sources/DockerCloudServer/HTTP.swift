@@ -8,6 +8,8 @@ struct APIError: Error, Sendable {
     var message: String
     /// The request field at fault, for 400s.
     var field: String?
+    /// Seconds, for 429s (sent as `Retry-After`).
+    var retryAfter: Int?
 
     static func badRequest(_ message: String, field: String? = nil) -> APIError {
         APIError(status: .badRequest, message: message, field: field)
@@ -20,6 +22,12 @@ struct APIError: Error, Sendable {
     /// An operation the object's current state does not allow.
     static func state(_ what: String, _ state: String, _ operation: String) -> APIError {
         APIError(status: .badRequest, message: "Cannot \(operation) a \(what) in state '\(state)'")
+    }
+    static func tooManyFailedLogins(retryAfter seconds: Int) -> APIError {
+        APIError(status: .tooManyRequests, message: "Too many failed logins from this address: try again in \(seconds) seconds", retryAfter: seconds)
+    }
+    static func foreignNamespace(user: String, namespace: String) -> APIError {
+        APIError(status: .forbidden, message: "User '\(user)' may not use namespace '\(namespace)': it does not exist or '\(user)' is not a member of it")
     }
     static let unauthorized = APIError(status: .unauthorized, message: "Authentication credentials were not provided or are invalid. Use 'Authorization: Basic base64(user:apikey)' or 'ApiKey user:apikey'.")
 }
@@ -48,7 +56,9 @@ struct APIResponse: Sendable {
     static func error(_ error: APIError) -> APIResponse {
         var object: [String: String] = ["error": error.message]
         if let field = error.field { object["field"] = field }
-        return APIResponse(status: error.status, body: (try? Tx.encoder.encode(object)) ?? Data(), actionURI: nil)
+        var answer = APIResponse(status: error.status, body: (try? Tx.encoder.encode(object)) ?? Data(), actionURI: nil)
+        if let seconds = error.retryAfter { answer.headers.append(("Retry-After", String(seconds))) }
+        return answer
     }
 }
 

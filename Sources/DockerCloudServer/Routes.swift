@@ -117,11 +117,9 @@ extension ControlPlane {
             }
             return try await route.handler(self, RouteCall(req: req, callerOrNil: caller, params: params, route: route))
         }
-        if pathMatched {
-            _ = try authorize(req)
-            throw APIError.methodNotAllowed(req.method, req.rawPath)
-        }
-        _ = try authorize(req)
+        // Credentials first, so that the shape of the API is no answer to strangers.
+        _ = try authenticate(req)
+        if pathMatched { throw APIError.methodNotAllowed(req.method, req.rawPath) }
         throw APIError.notFound("No endpoint at \(req.rawPath)")
     }
 

@@ -36,8 +36,12 @@ final class APIContractTests: ServerTestCase {
         XCTAssertEqual(bobInOrg.objects.map { $0["name"] as? String }, ["shared"])
         let carolInOrg = try await carol.get("/api/app/v1/acme/service/")
         XCTAssertEqual(carolInOrg.status, 403)
+        // An unknown namespace answers as one that exists but is not hers: names cannot be probed.
         let unknown = try await alice.get("/api/app/v1/nosuchorg/service/")
-        XCTAssertEqual(unknown.status, 404)
+        XCTAssertEqual(unknown.status, 403)
+        let othersAnswer = try await alice.get("/api/app/v1/bob/service/")
+        XCTAssertEqual(othersAnswer.status, 403)
+        XCTAssertEqual(unknown.text.replacingOccurrences(of: "nosuchorg", with: "bob"), othersAnswer.text)
         let bobStops = try await bob.post((mine["resource_uri"] as! String) + "start/")
         XCTAssertEqual(bobStops.status, 403)
     }

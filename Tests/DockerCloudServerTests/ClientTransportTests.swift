@@ -184,8 +184,8 @@ final class APIClientTests: ServerTestCase {
             XCTAssertEqual((error as? APIClientError)?.status, 401)
         }
         XCTAssertThrowsError(try client(namespace: "nosuch").listAll(Service.self, "/api/app/v1/nosuch/service/")) { error in
-            XCTAssertEqual((error as? APIClientError)?.status, 404)
-            XCTAssertTrue("\(error)".contains("Namespace 'nosuch' does not exist"), "\(error)")
+            XCTAssertEqual((error as? APIClientError)?.status, 403)
+            XCTAssertTrue("\(error)".contains("may not use namespace 'nosuch': it does not exist or"), "\(error)")
         }
     }
 

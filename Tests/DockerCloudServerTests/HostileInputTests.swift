@@ -68,6 +68,37 @@ final class HostileInputTests: ServerTestCase {
         try await assertAlive()
     }
 
+    /// After 20 bad keys from one address within a minute, that address gets 429 with Retry-After
+    /// (good keys too, until the minute is over), REST and websockets alike; docker-cloud says so.
+    func testFailedLoginsAreThrottled() async throws {
+        let guesser = Client(server, user: "alice", key: "guess")
+        for i in 1...20 {
+            let r = try await guesser.get("/api/app/v1/service/")
+            XCTAssertEqual(r.status, 401, "attempt \(i): \(r.text)")
+        }
+        let blocked = try await guesser.get("/api/app/v1/service/")
+        XCTAssertEqual(blocked.status, 429, blocked.text)
+        let retryAfter = try XCTUnwrap(blocked.headers.first { $0.key.lowercased() == "retry-after" }?.value)
+        XCTAssertTrue((1...60).contains(Int(retryAfter) ?? 0), retryAfter)
+        XCTAssertTrue((blocked.object["error"] as? String ?? "").hasPrefix("Too many failed logins from this address: try again in"), blocked.text)
+        let good = try await alice.get("/api/app/v1/service/")
+        XCTAssertEqual(good.status, 429, "a right key from the blocked address waits too")
+        let cli = Process()
+        cli.executableURL = URL(fileURLWithPath: ServerProcess.binary.replacingOccurrences(of: "docker-cloud-server", with: "docker-cloud"))
+        cli.arguments = ["service", "ls"]
+        cli.environment = ["DOCKERCLOUD_REST_HOST": server.base + "/", "DOCKERCLOUD_USER": "alice", "DOCKERCLOUD_APIKEY": "alicekey", "HOME": NSTemporaryDirectory()]
+        let err = Pipe()
+        cli.standardError = err
+        cli.standardOutput = FileHandle.nullDevice
+        try cli.run()
+        cli.waitUntilExit()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertNotEqual(cli.terminationStatus, 0)
+        XCTAssertTrue(message.contains("Too many failed logins from this address: try again in"), message)
+        XCTAssertEqual(message.split(separator: "\n").count, 1, message)
+        XCTAssertTrue(server.process.isRunning)
+    }
+
     func testBodiesThatAreNotJSONOrTooDeep() async throws {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         let nested = String(repeating: "{\"a\":", count: 50_000) + "1" + String(repeating: "}", count: 50_000)
