@@ -18,6 +18,7 @@ public final class ControlPlane: Sendable {
     let liveLogs = Broadcast<LiveLog>()
     let runtime = RuntimeState()
     let loginThrottle = LoginThrottle()
+    let connectionLimits = ConnectionLimits()
     /// Node → the driver host backing it (kept in the store's node_hosts; read on every driver call).
     let nodeHosts: Mutex<[String: String]>
     /// The base URL clients reach us at; known for sure only once the listener is bound.

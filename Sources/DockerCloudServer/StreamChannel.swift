@@ -37,8 +37,17 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     let autoPing: AutoPingSetup
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        let limits = plane.connectionLimits
+        guard limits.admit(channel) else {
+            // Over its limit: answered before anything is read, and closed.
+            return channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(RefuseConnection(answer: ConnectionLimits.tooManyConnections(limits.maxPerClient)))
+                return Value(negotiated: channel.eventLoop.makeFailedFuture(RefuseConnection.Refused()), channel: channel)
+            }
+        }
+        return channel.eventLoop.makeCompletedFuture {
             let plane = self.plane
+            try channel.pipeline.syncOperations.addHandler(RequestHeadTimeout(timeout: limits.headTimeout))
             let accepted = NIOLockedValueBox<StreamTarget?>(nil)
             let refusal = NIOLockedValueBox<APIResponse?>(nil)
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
@@ -74,7 +83,7 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(logger: logger))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: limits.idleTimeout, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
                         if let answer = refusal.withLockedValue({ $0 }) { return .refused(http, answer) }
@@ -118,6 +127,8 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                     await plane.serveStream(target, inbound: inbound, outbound: outbound)
                 }
             }
+        } catch is RefuseConnection.Refused {
+            try? await value.channel.closeFuture.get()
         } catch {
             logger.debug("connection ended: \(error)")
         }
