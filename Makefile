@@ -19,7 +19,7 @@ APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libedit-dev pkg-config bash-c
 # otherwise the engine tests say why they skip and `make run` uses simulated nodes.
 ENGINE_PACKAGES = docker.io busybox-static
 
-.PHONY: all build release deps run test test-swift test-e2e test-examples test-engine test-completion test-install test-sdk test-fuzz fuzz golden completions man install install-files uninstall bench clean
+.PHONY: all build release deps run test test-swift test-e2e test-examples test-engine test-completion test-install test-sdk test-fuzz test-durability fuzz golden completions man install install-files uninstall bench clean
 
 all: build
 
@@ -56,7 +56,7 @@ run: build
 
 test: build
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory test-swift test-e2e test-examples test-engine test-completion test-install test-sdk test-fuzz
+	$(MAKE) --no-print-directory test-swift test-e2e test-examples test-engine test-completion test-install test-sdk test-fuzz test-durability
 
 test-swift:
 	$(SWIFT) test --skip-build
@@ -99,6 +99,11 @@ $(FUZZ_VENV)/.schemathesis-$(SCHEMATHESIS_VER):
 
 test-fuzz: $(FUZZ_VENV)/.schemathesis-$(SCHEMATHESIS_VER)
 	bash Tests/fuzz/run.sh $(BUILD_DIR)/$(CONFIG) $(FUZZ_VENV) quick
+
+# kill -9 in the middle of a load of creates and starts, three rounds: every acknowledged write
+# is there after the restart, nothing half-written.
+test-durability:
+	python3 Tests/load/kill9.py $(SERVER_BIN) 3
 
 # The long run: 300 examples per operation, up to 25 minutes of schemathesis.
 fuzz: build $(FUZZ_VENV)/.schemathesis-$(SCHEMATHESIS_VER)

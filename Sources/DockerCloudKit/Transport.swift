@@ -150,6 +150,7 @@ public final class CurlTransport: @unchecked Sendable {
             dc_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
             dc_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
             dc_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+            TrustedCAs.apply(to: handle)
             dc_setopt_string(handle, CURLOPT_ACCEPT_ENCODING, "")
             dc_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
             dc_setopt_pointer(handle, CURLOPT_WRITEDATA, context)
@@ -197,5 +198,21 @@ public final class CurlTransport: @unchecked Sendable {
         var status = 0
         dc_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         return HTTPReply(status: status, headers: sink.headers, body: sink.body, method: method, url: url)
+    }
+}
+
+/// Certificates a server's TLS certificate is verified against: the system's, unless the
+/// environment names a private CA as curl and OpenSSL read it (`CURL_CA_BUNDLE`, else
+/// `SSL_CERT_FILE`; `SSL_CERT_DIR` for a hashed directory). libcurl itself reads none of them.
+enum TrustedCAs {
+    static let bundle: String? = {
+        let env = ProcessInfo.processInfo.environment
+        return [env["CURL_CA_BUNDLE"], env["SSL_CERT_FILE"]].compactMap { $0 }.first { !$0.isEmpty }
+    }()
+    static let directory: String? = ProcessInfo.processInfo.environment["SSL_CERT_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+
+    static func apply(to handle: UnsafeMutableRawPointer?) {
+        if let bundle { dc_setopt_string(handle, CURLOPT_CAINFO, bundle) }
+        if let directory { dc_setopt_string(handle, CURLOPT_CAPATH, directory) }
     }
 }

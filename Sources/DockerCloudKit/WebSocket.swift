@@ -57,6 +57,7 @@ public final class WebSocket: @unchecked Sendable {
             dc_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
             dc_setopt_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
             dc_setopt_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+            TrustedCAs.apply(to: handle)
             dc_setopt_pointer(handle, CURLOPT_ERRORBUFFER, errors.baseAddress)
             return dc_easy_perform(handle)
         }
