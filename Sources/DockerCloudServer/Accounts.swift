@@ -4,11 +4,26 @@ import Foundation
 /// Who may call the API: users with their API keys, and organisations with their members.
 /// A user sees their own namespace and the organisations they belong to, nothing else.
 struct Accounts: Sendable {
+    /// Keys as given at start (`--user`, `--users-file`, generated), in memory only: a running
+    /// server hashes them into its store (`Keyring.bind`) and empties this map.
     var apiKeys: [String: String] = [:]
     var orgMembers: [String: Set<String>] = [:]
+    /// The store's keys (salted hashes, several per user), seen by a running server within a second
+    /// of `docker-cloud-server keys add|rm`. nil: only `apiKeys` (unit tests).
+    var keyring: Keyring?
 
     /// `Basic base64(user:apikey)`, or `ApiKey user:apikey`; nil when missing or wrong.
     func authenticate(_ header: String?) -> String? {
+        guard let (user, key) = Accounts.credentials(header), !user.isEmpty, !key.isEmpty else { return nil }
+        // An organisation is a namespace, never a login, whatever the keys table holds.
+        guard orgMembers[user] == nil else { return nil }
+        if let keyring { return keyring.verify(user: user, key: key) ? user : nil }
+        guard let expected = apiKeys[user], KeyHash.constantTimeEqual(Array(expected.utf8), Array(key.utf8)) else { return nil }
+        return user
+    }
+
+    /// The user and key of an Authorization header.
+    static func credentials(_ header: String?) -> (String, String)? {
         guard let header else { return nil }
         let parts = header.split(separator: " ", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return nil }
@@ -24,10 +39,12 @@ struct Accounts: Sendable {
             return nil
         }
         guard let colon = credentials.firstIndex(of: ":") else { return nil }
-        let user = String(credentials[..<colon])
-        let key = String(credentials[credentials.index(after: colon)...])
-        guard let expected = apiKeys[user], constantTimeEqual(expected, key) else { return nil }
-        return user
+        return (String(credentials[..<colon]), String(credentials[credentials.index(after: colon)...]))
+    }
+
+    /// Users: those with a key in the store (or, without a store, those given).
+    var users: Set<String> {
+        (keyring?.users ?? Set(apiKeys.keys)).subtracting(orgMembers.keys)
     }
 
     func namespaces(of user: String) -> Set<String> {
@@ -36,16 +53,7 @@ struct Accounts: Sendable {
         return result
     }
 
-    var allNamespaces: [String] { (Array(apiKeys.keys) + Array(orgMembers.keys)).sorted() }
+    var allNamespaces: [String] { (Array(users) + Array(orgMembers.keys)).sorted() }
 
-    func exists(_ namespace: String) -> Bool { apiKeys[namespace] != nil || orgMembers[namespace] != nil }
-
-    private func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
-        var diff = UInt8(x.count == y.count ? 0 : 1)
-        for i in 0..<max(x.count, y.count) {
-            diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
-        }
-        return diff == 0
-    }
+    func exists(_ namespace: String) -> Bool { orgMembers[namespace] != nil || users.contains(namespace) }
 }

@@ -475,9 +475,15 @@ extension ControlPlane {
         if let at = name.firstIndex(of: "@") { name = String(name[..<at]) }
         if let colon = name.lastIndex(of: ":"), !name[colon...].contains("/") { name = String(name[..<colon]) }
         let uri = ResourceURI.object(.repository, namespace: ns, id: name)
-        guard let stored = try tx.setting("credentials:\(uri)"),
-              let fields = try? JSONDecoder().decode([String: String].self, from: Data(stored.utf8)),
-              let user = fields["username"], let password = fields["password"] else { return nil }
+        let key = "credentials:\(uri)"
+        guard let stored = try tx.setting(key) else { return nil }
+        // Sealed in the store (Secrets.swift); a value this key cannot open is reported, never shown.
+        let fields: [String: String]
+        do { fields = try store.secrets.openCredentials(stored, context: key) } catch {
+            logger.error("\(error); pulling \(name) without them")
+            return nil
+        }
+        guard let user = fields["username"], let password = fields["password"] else { return nil }
         return RegistryCredentials(username: user, password: password, server: ControlPlane.registryHost(of: name))
     }
 

@@ -8,43 +8,6 @@ import HTTPTypes
 extension ControlPlane {
     static let dockerHub = "registry-1.docker.io"
 
-    func routeRepo(_ req: APIRequest, _ caller: Caller) throws -> APIResponse {
-        let s = req.segments
-        let m = req.method
-        switch s[0] {
-        case "registry" where m == .get:
-            let registries: [Registry] = try read { tx in try self.registries(tx, caller.namespace) }
-            if s.count > 1 {
-                let host = s.dropFirst().joined(separator: "/")
-                guard let r = registries.first(where: { $0.host == host }) else { throw APIError.notFound("No registry '\(host)'") }
-                return try .json(r)
-            }
-            return try filtered(req, registries, filters: ["name", "host", "is_docker_registry", "uuid"])
-        case "repository":
-            let name = s.dropFirst().joined(separator: "/")
-            if name.isEmpty {
-                if m == .get {
-                    let repos: [Repository] = try read { tx in try self.repositories(tx, caller.namespace) }
-                    return try filtered(req, repos, filters: ["name", "registry", "in_use"])
-                }
-                if m == .post { return try registerRepository(req, caller) }
-            } else {
-                if m == .get {
-                    let repo: Repository? = try read { tx in try self.repositories(tx, caller.namespace).first(where: { $0.name == name }) }
-                    guard let repo else { throw APIError.notFound("No repository '\(name)' in namespace '\(caller.namespace)'") }
-                    return try .json(repo)
-                }
-                if m == .patch { return try updateRepository(req, caller, name) }
-                if m == .delete { return try deleteRepository(req, caller, name) }
-            }
-            throw APIError.methodNotAllowed(m, req.rawPath)
-        case "registry":
-            throw APIError.methodNotAllowed(m, req.rawPath)
-        default:
-            throw APIError.notFound("No endpoint at \(req.rawPath)")
-        }
-    }
-
     /// A list of objects held in memory (catalogs, registries, repositories), filtered on their
     /// top-level attributes: strings (resource URIs with or without their trailing slash),
     /// booleans given as true/false, and membership in list attributes.
@@ -143,12 +106,15 @@ extension ControlPlane {
         return try .json(repo, status: .created, actionURI: action.resource_uri)
     }
 
+    /// The login is sealed with the server's secret key (Secrets.swift) before it reaches the
+    /// store: the database never holds a registry password in plain text.
     func storeCredentials(_ tx: Tx, _ uri: String, username: String?, password: String?) throws {
-        let current = try tx.setting("credentials:\(uri)").flatMap { try? JSONDecoder().decode([String: String].self, from: Data($0.utf8)) } ?? [:]
-        var updated = current
+        guard username != nil || password != nil else { return }
+        let key = "credentials:\(uri)"
+        var updated = try tx.setting(key).map { try store.secrets.openCredentials($0, context: key) } ?? [:]
         if let username { updated["username"] = username }
         if let password { updated["password"] = password }
-        try tx.setSetting("credentials:\(uri)", String(decoding: try JSONEncoder().encode(updated), as: UTF8.self))
+        try tx.setSetting(key, try store.secrets.sealCredentials(updated, context: key))
     }
 
     func updateRepository(_ req: APIRequest, _ caller: Caller, _ name: String) throws -> APIResponse {

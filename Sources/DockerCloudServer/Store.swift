@@ -31,10 +31,16 @@ struct NamespacedEvent: Sendable {
 /// with a file database, reads run concurrently (WAL).
 final class Store: Sendable {
     let db: any DatabaseWriter
+    /// Seals the secrets kept in the store (registry passwords); its key is never in the database.
+    let secrets: SecretBox
 
     /// `path == nil` gives a throwaway in-memory database.
-    init(path: String?) throws {
+    init(path: String?, secrets: SecretBox = .ephemeral()) throws {
+        self.secrets = secrets
         var config = Configuration()
+        // `docker-cloud-server keys add|rm` writes to the same file while the server runs: wait for
+        // the other's transaction instead of failing with SQLITE_BUSY.
+        config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             // WAL + NORMAL: a commit is in the WAL before we answer, so kill -9 loses nothing that was
             // acknowledged; only a power cut could lose the last commits.
@@ -83,6 +89,21 @@ final class Store: Sendable {
         // Which of the driver's hosts (engines) backs each node: the driver's own key.
         migrator.registerMigration("v2-node-hosts") { db in
             try db.execute(sql: "CREATE TABLE node_hosts (node TEXT PRIMARY KEY, host TEXT NOT NULL)")
+        }
+        // API keys as salted hashes (KeyStore.swift); several per user, so that keys can be rotated.
+        migrator.registerMigration("v3-api-keys") { db in
+            try db.execute(sql: """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    user TEXT NOT NULL,
+                    rounds INTEGER NOT NULL,
+                    salt BLOB NOT NULL,
+                    hash BLOB NOT NULL,
+                    source TEXT NOT NULL,
+                    created TEXT NOT NULL
+                );
+                CREATE INDEX api_keys_user ON api_keys(user);
+                """)
         }
         try migrator.migrate(db)
     }

@@ -41,16 +41,18 @@ final class OperatorTests: XCTestCase {
 
     func testPrintsExportsAndKeepsGeneratedKeysOutOfOutput() throws {
         let dir = tempDir()
-        let server = try ServerProcess(arguments: ["--nodes", "0"], dataDir: dir)
-        defer { server.stop() }
+        // The generated key is kept apart from the data directory (which holds only its hash).
+        let server = try ServerProcess(arguments: ["--nodes", "0", "--key-dir", dir + ".keys"], dataDir: dir)
+        defer { server.stop(); try? FileManager.default.removeItem(atPath: dir + ".keys") }
         let text = server.stdoutLines.joined(separator: "\n")
         XCTAssertTrue(text.contains("export DOCKERCLOUD_REST_HOST=http://127.0.0.1:\(server.port)/"), text)
         XCTAssertTrue(text.contains("export DOCKERCLOUD_STREAM_HOST=ws://127.0.0.1:\(server.port)/"), text)
         XCTAssertTrue(text.contains("export DOCKERCLOUD_USER=admin"), text)
-        let key = try String(contentsOfFile: dir + "/apikeys/admin", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertTrue(text.contains("export DOCKERCLOUD_APIKEY=\"$(cat \(dir).keys/admin)\""), text)
+        let key = try String(contentsOfFile: dir + ".keys/admin", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         XCTAssertEqual(key.count, 40)
         XCTAssertFalse(text.contains(key), "the generated key is not printed")
-        let attributes = try FileManager.default.attributesOfItem(atPath: dir + "/apikeys/admin")
+        let attributes = try FileManager.default.attributesOfItem(atPath: dir + ".keys/admin")
         XCTAssertEqual((attributes[.posixPermissions] as? NSNumber)?.intValue, 0o600)
         let r = Client(server, user: "admin", key: key)
         let ok = try awaitResult { try await r.get("/api/app/v1/service/").status }
