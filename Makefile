@@ -13,7 +13,7 @@ RELEASE_BIN  = $(BUILD_DIR)/release/docker-cloud-server
 RUN_ADDR    ?= 127.0.0.1:8080
 
 # Debian packages the build and the tests need. Installed only when missing, and only as root.
-APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libedit-dev pkg-config bash-completion zsh groff-base curl
+APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libedit-dev pkg-config bash-completion zsh groff-base curl openssl python3-venv
 # A real Docker engine for the engine tests and `make run` (started privately by
 # Tests/engine/dockerd.sh, with an image built offline from busybox). Optional: installed as root,
 # otherwise the engine tests say why they skip and `make run` uses simulated nodes.

@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-websocket.git", from: "1.6.2"),
         // Stackfiles (docker-cloud.yml / docker-compose.yml) and `stack export`.
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // API keys as salted PBKDF2 hashes, registry passwords sealed with ChaCha20-Poly1305 (the server only).
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
         // Resource models, URIs and API paths shared by client and server. Foundation only.
@@ -55,12 +57,15 @@ let package = Package(
                 "DockerEngineAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "WSCore", package: "swift-websocket"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
         .executableTarget(name: "docker-cloud", dependencies: ["DockerCloudCLI"]),

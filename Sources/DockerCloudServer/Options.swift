@@ -9,8 +9,15 @@ public struct ServerOptions: Sendable {
     public var dataDir = ServerOptions.defaultDataDir
     public var inMemory = false
     var accounts = Accounts()
-    /// Users whose API key the server generated (and keeps in the data directory).
+    /// Users whose API key the server generated (and keeps in `keyDir`, outside the data directory).
     public var generatedKeys: [String] = []
+    /// `--key-dir`: where generated keys are kept (nil: the default, or a private temporary
+    /// directory for an in-memory server).
+    public var keyDirOverride: String?
+    /// `--secret-key-file`: the key that seals registry passwords (nil: DATA/secret.key).
+    public var secretKeyFileOverride: String?
+    /// The private directory an in-memory server made for its generated keys (removed at exit).
+    public var temporaryKeyDir: String?
     public var nodes = 1
     var nodesGiven = false
     /// Docker engines to run containers on (`--engine`): each one a host for nodes. None: simulated.
@@ -23,18 +30,31 @@ public struct ServerOptions: Sendable {
     public var domain = "dockercloud.local"
     public var transitionDelay: Duration = .milliseconds(50)
     public var publicURLOverride: String?
+    /// `--tls-cert FILE --tls-key FILE`: HTTPS and WSS on the listener.
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
+    public var usesTLS: Bool { tlsCertificateFile != nil }
     public var logLevel: Logger.Level = .warning
     public var showHelp = false
     public var showVersion = false
 
-    public var publicURL: String { publicURLOverride ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
+    public var publicURL: String { publicURLOverride ?? "\(usesTLS ? "https" : "http")://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
     public var users: [String] { accounts.apiKeys.keys.sorted() }
 
     public static var defaultDataDir: String {
         let env = ProcessInfo.processInfo.environment
         if let xdg = env["XDG_DATA_HOME"], !xdg.isEmpty { return xdg + "/docker-cloud-server" }
-        return (env["HOME"] ?? NSTemporaryDirectory()) + "/.local/share/docker-cloud-server"
+        return (env["HOME"] ?? NSHomeDirectory()) + "/.local/share/docker-cloud-server"
     }
+
+    /// Generated keys live apart from the data directory (which holds only their hashes).
+    public static var defaultKeyDir: String {
+        let env = ProcessInfo.processInfo.environment
+        if let xdg = env["XDG_CONFIG_HOME"], !xdg.isEmpty { return xdg + "/docker-cloud-server/apikeys" }
+        return (env["HOME"] ?? NSHomeDirectory()) + "/.config/docker-cloud-server/apikeys"
+    }
+
+    public var secretKeyFile: String { secretKeyFileOverride ?? dataDir + "/secret.key" }
 
     public static let usage = """
         Usage: docker-cloud-server [OPTIONS]
@@ -46,11 +66,20 @@ public struct ServerOptions: Sendable {
           --listen HOST:PORT     Address to listen on (default 127.0.0.1:8080; port 0 picks a free port)
           --data-dir DIR         Where the state is kept (default $XDG_DATA_HOME/docker-cloud-server,
                                  else ~/.local/share/docker-cloud-server)
-          --in-memory            Keep nothing: a throwaway server for tests and demos
+          --in-memory            Keep nothing: a throwaway server for tests and demos (nothing on disk
+                                 but a private, randomly named directory for generated keys,
+                                 removed at exit)
           --user NAME[:APIKEY]   A user and their API key (repeatable). Without a key, one is generated
-                                 and kept in DIR/apikeys/NAME (mode 0600). The key is wiped from the
+                                 and kept in KEYDIR/NAME (mode 0600). The key is wiped from the
                                  process's command line once read. Default: one user, "admin".
+                                 The store keeps only salted hashes of keys (see keys below)
           --users-file FILE      Users as NAME:APIKEY lines (keeps keys out of the process list)
+          --key-dir KEYDIR       Where generated keys are kept, apart from the data (mode 0700; default
+                                 $XDG_CONFIG_HOME/docker-cloud-server/apikeys, else
+                                 ~/.config/docker-cloud-server/apikeys)
+          --secret-key-file FILE The key that seals registry passwords in the store (default
+                                 DIR/secret.key, made at first start, mode 0600); keep it out of
+                                 copies of state.sqlite
           --org NAME:MEMBER[,MEMBER...]
                                  An organisation namespace and the users who belong to it (repeatable)
           --nodes N              Deployed local nodes to give each namespace that has no node cluster
@@ -69,12 +98,19 @@ public struct ServerOptions: Sendable {
                                  (default 50)
           --domain DOMAIN        DNS domain of generated names (default dockercloud.local)
           --public-url URL       Base URL clients use to reach this server (default http://LISTEN)
+          --tls-cert FILE        Serve HTTPS and WSS with this PEM certificate (chain) ...
+          --tls-key FILE         ... and its PEM private key (both or neither)
           --log-level LEVEL      trace, debug, info, notice, warning, error or critical (default warning)
           -h, --help             Show this help
           --version              Show the version
 
         On start it prints the export lines that point docker-cloud and the python SDK at it.
-        SIGINT or SIGTERM shut it down cleanly.
+        SIGINT or SIGTERM shut it down cleanly. DIR is forced to mode 0700 and its files to 0600.
+
+        Keys, while the server runs or not (a running server sees a change within 1 s):
+          docker-cloud-server keys add NAME [--data-dir DIR]       Make a key for NAME; print it, once
+          docker-cloud-server keys ls [NAME] [--data-dir DIR]      List keys: user, id, source, created
+          docker-cloud-server keys rm NAME [ID] [--data-dir DIR]   Remove NAME's key ID (all without ID)
         """
 
     public struct UsageError: Error, CustomStringConvertible { public var description: String }
@@ -111,7 +147,15 @@ public struct ServerOptions: Sendable {
                 o.port = port
             case "--data-dir":
                 let v = try value(flag)
-                o.dataDir = v.hasPrefix("/") ? v : FileManager.default.currentDirectoryPath + "/" + v
+                o.dataDir = absolute(v)
+            case "--key-dir":
+                let v = try value(flag)
+                guard !v.isEmpty else { throw UsageError(description: "--key-dir needs a directory") }
+                o.keyDirOverride = absolute(v)
+            case "--secret-key-file":
+                let v = try value(flag)
+                guard !v.isEmpty, !v.hasSuffix("/") else { throw UsageError(description: "--secret-key-file needs a file name") }
+                o.secretKeyFileOverride = absolute(v)
             case "--user":
                 let v = try value(flag)
                 scrub.append(i)
@@ -172,6 +216,8 @@ public struct ServerOptions: Sendable {
                 guard let ms = Int(v), (0...60000).contains(ms) else { throw UsageError(description: "--delay: expected milliseconds from 0 to 60000, got '\(v)'") }
                 o.transitionDelay = .milliseconds(ms)
             case "--domain": o.domain = try value(flag)
+            case "--tls-cert": o.tlsCertificateFile = try value(flag)
+            case "--tls-key": o.tlsKeyFile = try value(flag)
             case "--public-url": o.publicURLOverride = try value(flag).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
             case "--log-level":
                 let v = try value(flag)
@@ -183,6 +229,12 @@ public struct ServerOptions: Sendable {
             i += 1
         }
         if !o.engines.isEmpty && !o.nodesGiven { o.nodes = o.engines.count }
+        if o.inMemory, o.secretKeyFileOverride != nil {
+            throw UsageError(description: "--secret-key-file: an --in-memory server keeps no secrets on disk")
+        }
+        if (o.tlsCertificateFile == nil) != (o.tlsKeyFile == nil) {
+            throw UsageError(description: "--tls-cert and --tls-key go together: give both, or neither for plain HTTP")
+        }
         if userSpecs.isEmpty { userSpecs = [("admin", nil)] }
         for (name, key) in userSpecs {
             if o.accounts.apiKeys[name] != nil { throw UsageError(description: "--user \(name) is given twice") }
@@ -201,24 +253,38 @@ public struct ServerOptions: Sendable {
 
     static func isName(_ s: String) -> Bool { ServiceSpec.isValidName(s) }
 
-    /// Fills in generated API keys: kept in DATA/apikeys/NAME (0600) so they survive restarts;
-    /// for an in-memory server, fresh ones in a private temporary directory.
+    static func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
+    /// Fills in generated API keys. Each is kept in KEYDIR/NAME (0600, KEYDIR 0700), outside the data
+    /// directory, so that it survives restarts and the export line can read it; the store holds only
+    /// its hash. A key an earlier version kept in DATA/apikeys/NAME is adopted (the server then
+    /// hashes and removes that file). An in-memory server reads no fixed path: its keys are fresh,
+    /// in a new randomly named 0700 directory (`temporaryKeyDir`), removed at exit.
     public mutating func resolveGeneratedKeys() throws -> String? {
         guard !generatedKeys.isEmpty else { return nil }
-        let dir = inMemory ? NSTemporaryDirectory() + "docker-cloud-server-\(getpid())/apikeys" : dataDir + "/apikeys"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let dir: String
+        if let keyDirOverride {
+            dir = keyDirOverride
+            try PrivateFiles.privateDirectory(dir)
+        } else if inMemory {
+            dir = try PrivateFiles.temporaryDirectory()
+            temporaryKeyDir = dir
+        } else {
+            dir = ServerOptions.defaultKeyDir
+            try PrivateFiles.privateDirectory((dir as NSString).deletingLastPathComponent)
+            try PrivateFiles.privateDirectory(dir)
+        }
         for name in generatedKeys {
             let file = dir + "/" + name
-            if let existing = try? String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines), !existing.isEmpty {
+            if let existing = try PrivateFiles.readText(file) {
                 accounts.apiKeys[name] = existing
                 continue
             }
-            var bytes = [UInt8](repeating: 0, count: 20)
-            for k in bytes.indices { bytes[k] = UInt8.random(in: 0...255) }
-            let key = bytes.map { String(format: "%02x", $0) }.joined()
-            guard FileManager.default.createFile(atPath: file, contents: Data((key + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw UsageError(description: "cannot write the API key of \(name) to \(file)")
-            }
+            let legacy = inMemory ? nil : try PrivateFiles.readText(dataDir + "/apikeys/" + name)
+            let key = legacy ?? KeyHash.newKey()
+            try PrivateFiles.write(file, Data((key + "\n").utf8))
             accounts.apiKeys[name] = key
         }
         return dir

@@ -123,6 +123,12 @@ extension ControlPlane {
         throw APIError.notFound("No endpoint at \(req.rawPath)")
     }
 
+    /// Whether a request must carry credentials: all but the routes that are their own (trigger
+    /// calls). Checked before the body is read.
+    static func needsCredentials(_ req: APIRequest) -> Bool {
+        !routes.contains { !$0.authenticated && $0.subsystem == req.subsystem && $0.method == req.method && $0.match(req.segments) != nil }
+    }
+
     // MARK: - The table
 
     static let routes: [APIRoute] = appRoutes + infraRoutes + repoRoutes + auditRoutes

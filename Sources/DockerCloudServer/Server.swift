@@ -3,9 +3,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 
 /// Request context carrying the peer's address (recorded in actions).
 struct APIRequestContext: RequestContext {
@@ -24,17 +26,14 @@ public final class DockerCloudServer: Sendable {
     let options: ServerOptions
 
     public init(options: ServerOptions) throws {
-        self.options = options
         var logger = Logger(label: "docker-cloud-server")
         logger.logLevel = options.logLevel
-        let store: Store
-        if options.inMemory {
-            store = try Store(path: nil)
-        } else {
-            try FileManager.default.createDirectory(atPath: options.dataDir, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
-            store = try Store(path: options.dataDir + "/state.sqlite")
-        }
+        // The data directory forced private, the secret key checked, the start's API keys hashed
+        // into the store (Secrets.swift, KeyStore.swift).
+        let (store, accounts) = try ServerSecrets.open(options) { ServerMain.complain($0) }
+        var options = options
+        options.accounts = accounts
+        self.options = options
         var config = ControlPlaneConfig()
         config.domain = options.domain
         config.publicURL = options.publicURL
@@ -46,7 +45,7 @@ public final class DockerCloudServer: Sendable {
             driver = try EngineDriver(endpoints: options.engines, maxVersion: options.engineAPIVersion,
                                       serverID: try store.serverID(), logger: logger)
         }
-        plane = ControlPlane(store: store, accounts: options.accounts, driver: driver, config: config, logger: logger)
+        plane = ControlPlane(store: store, accounts: accounts, driver: driver, config: config, logger: logger)
     }
 
     /// Serves until SIGINT/SIGTERM. `onListening` receives the bound port (useful with port 0).
@@ -59,23 +58,42 @@ public final class DockerCloudServer: Sendable {
         let responder = CallbackResponder<APIRequestContext> { request, context in
             await DockerCloudServer.respond(plane, request, ip: context.remoteIP)
         }
+        let tls = try options.tlsCertificateFile.map { try Self.tlsConfiguration(certificate: $0, key: options.tlsKeyFile ?? "") }
+        let plain = HTTPServerBuilder { responder in
+            StreamAwareHTTPChannel(responder: responder, plane: plane, maxFrameSize: 1 << 20,
+                                   autoPing: .enabled(timePeriod: .seconds(20)), secure: tls != nil)
+        }
         let app = Application(
             responder: responder,
-            server: HTTPServerBuilder { responder in
-                StreamAwareHTTPChannel(responder: responder, plane: plane, maxFrameSize: 1 << 20,
-                                       autoPing: .enabled(timePeriod: .seconds(20)))
-            },
+            server: try tls.map { try HTTPServerBuilder.tls(plain, tlsConfiguration: $0) } ?? plain,
             configuration: .init(address: .hostname(options.host, port: options.port), serverName: "docker-cloud-server"),
             onServerRunning: { [options] channel in
                 let port = channel.localAddress?.port ?? options.port
                 if options.publicURLOverride == nil {
-                    plane.publicBase.withLock { $0 = "http://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)" }
+                    plane.publicBase.withLock { $0 = "\(options.usesTLS ? "https" : "http")://\(options.host.contains(":") ? "[\(options.host)]" : options.host):\(port)" }
                 }
                 await onListening(port)
             },
             logger: plane.logger
         )
         try await app.runService()
+    }
+
+    /// HTTPS and WSS on the one listener: the certificate chain and key from PEM files.
+    static func tlsConfiguration(certificate: String, key: String) throws -> TLSConfiguration {
+        let chain: [NIOSSLCertificate]
+        let privateKey: NIOSSLPrivateKey
+        do { chain = try NIOSSLCertificate.fromPEMFile(certificate) } catch {
+            throw ServerOptions.UsageError(description: "--tls-cert \(certificate): not a readable PEM certificate (\(error))")
+        }
+        guard !chain.isEmpty else { throw ServerOptions.UsageError(description: "--tls-cert \(certificate): no certificate in it") }
+        // The key's error never quotes the file: it is a secret.
+        do { privateKey = try NIOSSLPrivateKey(file: key, format: .pem) } catch {
+            throw ServerOptions.UsageError(description: "--tls-key \(key): not a readable PEM private key")
+        }
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        configuration.minimumTLSVersion = .tlsv12
+        return configuration
     }
 
     static func apiRequest(_ head: HTTPRequest, body: Data, ip: String) -> APIRequest? {
@@ -96,6 +114,15 @@ public final class DockerCloudServer: Sendable {
         let answer: APIResponse
         let path = request.uri.path
         do {
+            // Limits before work: oversized headers, then credentials, are answered before the
+            // body is read.
+            let headerBytes = request.headers.reduce(0) { $0 + $1.name.rawName.utf8.count + $1.value.utf8.count + 4 }
+            if headerBytes > maxHeaderBytes {
+                return finish(.error(APIError(status: .requestHeaderFieldsTooLarge, message: "Request headers larger than \(maxHeaderBytes >> 10) KiB")))
+            }
+            if let early = apiRequest(request.head, body: Data(), ip: ip), ControlPlane.needsCredentials(early) {
+                do { _ = try plane.authenticate(early) } catch let e as APIError { return finish(.error(e)) }
+            }
             let buffer = try await request.collectBody(upTo: maxBody)
             let body = Data(buffer: buffer)
             if let req = apiRequest(request.head, body: body, ip: ip) {
@@ -108,11 +135,16 @@ public final class DockerCloudServer: Sendable {
                 } else {
                     answer = await plane.handle(req)
                 }
+            } else if path == "/api/openapi.json" {
+                answer = APIResponse(status: .ok, body: OpenAPI.document, actionURI: nil)
             } else if path == "/auth" || path == "/auth/" {
-                if let user = plane.accounts.authenticate(request.headers[.authorization]) {
+                let probe = APIRequest(method: request.method, rawPath: path, subsystem: .app, namespace: nil, segments: [], query: [], body: Data(),
+                                       authorization: request.headers[.authorization], userAgent: "", ip: ip)
+                do {
+                    let user = try plane.authenticate(probe)
                     answer = (try? APIResponse.json(["user": user, "namespaces": plane.accounts.namespaces(of: user).sorted().joined(separator: ",")])) ?? .error(.unauthorized)
-                } else {
-                    answer = .error(.unauthorized)
+                } catch let e as APIError {
+                    answer = .error(e)
                 }
             } else if path == "/" || path == "/_ping" {
                 answer = (try? APIResponse.json(["service": "docker-cloud-server", "api": "/api/{app,infra,repo,audit}/v1/"])) ?? .error(.notFound())
@@ -122,6 +154,12 @@ public final class DockerCloudServer: Sendable {
         } catch {
             answer = .error(APIError(status: .contentTooLarge, message: "Request body larger than \(maxBody >> 20) MiB"))
         }
+        return finish(answer)
+    }
+
+    static let maxHeaderBytes = 16 << 10
+
+    static func finish(_ answer: APIResponse) -> Response {
         var headers: HTTPFields = [.contentType: answer.contentType]
         if let uri = answer.actionURI { headers[HTTPField.Name("X-DockerCloud-Action-URI")!] = uri }
         for (name, value) in answer.headers { if let n = HTTPField.Name(name) { headers[n] = value } }

@@ -35,6 +35,8 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
     let plane: ControlPlane
     let maxFrameSize: Int
     let autoPing: AutoPingSetup
+    /// Behind TLS (the scheme requests are seen with).
+    var secure = false
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let limits = plane.connectionLimits
@@ -53,7 +55,7 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
             let upgrader = NIOTypedWebSocketServerUpgrader<Negotiated>(
                 maxFrameSize: maxFrameSize,
                 shouldUpgrade: { channel, head in
-                    let request = try? HTTPRequest(head, secure: false, splitCookie: false)
+                    let request = try? HTTPRequest(head, secure: secure, splitCookie: false)
                     guard let request, let api = DockerCloudServer.apiRequest(request, body: Data(), ip: channel.remoteAddress?.ipAddress ?? ""),
                           ControlPlane.isUpgradablePath(api) else {
                         refusal.withLockedValue { $0 = .error(.notFound("No stream endpoint at \(head.uri)")) }
@@ -82,7 +84,7 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: secure))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: limits.idleTimeout, logger: logger))
                         let http = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))

@@ -40,7 +40,7 @@ final class ServerProcess: @unchecked Sendable {
             buffer.append(chunk)
             let text = String(decoding: buffer, as: UTF8.self)
             lines = text.split(separator: "\n").map(String.init)
-            if let line = lines.first(where: { $0.contains("listening on http://127.0.0.1:") }),
+            if let line = lines.first(where: { $0.contains("listening on http://127.0.0.1:") || $0.contains("listening on https://127.0.0.1:") }),
                let portText = line.split(separator: ":").last?.split(separator: " ").first, let p = Int(portText) {
                 found = p
                 // Wait for the export lines that follow.

@@ -99,6 +99,22 @@ final class HostileInputTests: ServerTestCase {
         XCTAssertTrue(server.process.isRunning)
     }
 
+    /// Limits before work: oversized headers are 431, and bad credentials are answered before a
+    /// body is read (a stranger's 9 MB upload gets 401, not 413).
+    func testHeadersAndCredentialsBeforeTheBody() async throws {
+        var req = URLRequest(url: URL(string: server.base + "/api/app/v1/service/")!)
+        req.setValue(alice.authorization, forHTTPHeaderField: "Authorization")
+        req.setValue(String(repeating: "h", count: 20_000), forHTTPHeaderField: "X-Big")
+        let (body, response) = try await URLSession.shared.data(for: req)
+        XCTAssertEqual((response as? HTTPURLResponse)?.statusCode, 431, String(decoding: body, as: UTF8.self))
+        let stranger = Client(server, user: "alice", key: "wrong")
+        let upload = try await stranger.request("POST", "/api/app/v1/service/", raw: "{\"image\": \"" + String(repeating: "x", count: 9 << 20) + "\"}")
+        XCTAssertEqual(upload.status, 401, upload.text)
+        let large = try await alice.request("POST", "/api/app/v1/service/", raw: "{\"image\": \"" + String(repeating: "x", count: 9 << 20) + "\"}")
+        XCTAssertEqual(large.status, 413, large.text)
+        try await assertAlive()
+    }
+
     func testBodiesThatAreNotJSONOrTooDeep() async throws {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         let nested = String(repeating: "{\"a\":", count: 50_000) + "1" + String(repeating: "}", count: 50_000)
