@@ -17,8 +17,8 @@ public final class ControlPlane: Sendable {
     let events = Broadcast<NamespacedEvent>()
     let liveLogs = Broadcast<LiveLog>()
     let runtime = RuntimeState()
-    let loginThrottle = LoginThrottle()
-    let connectionLimits = ConnectionLimits()
+    let loginThrottle: LoginThrottle
+    let connectionLimits: ConnectionLimits
     /// Node → the driver host backing it (kept in the store's node_hosts; read on every driver call).
     let nodeHosts: Mutex<[String: String]>
     /// The base URL clients reach us at; known for sure only once the listener is bound.
@@ -27,6 +27,8 @@ public final class ControlPlane: Sendable {
     let logger: Logger
 
     init(store: Store, accounts: Accounts, driver: any NodeDriver, config: ControlPlaneConfig, logger: Logger) {
+        loginThrottle = LoginThrottle(maxFailures: config.maxFailedLogins == 0 ? Int.max : config.maxFailedLogins)
+        connectionLimits = ConnectionLimits(maxPerClient: config.maxConnectionsPerClient)
         self.store = store
         self.accounts = accounts
         self.driver = driver
@@ -292,6 +294,10 @@ struct ControlPlaneConfig: Sendable {
     var publicURL = "http://127.0.0.1:8080"
     /// Which namespaces may use settings that reach the host (privileged, host paths, host net/pid, ...).
     var hostAccess = HostAccess.all
+    /// Bad credentials from one address per minute before it is answered 429 (0: never).
+    var maxFailedLogins = 20
+    /// Connections open at once from one address.
+    var maxConnectionsPerClient = 256
 }
 
 /// The operator's `--allow-privileged`: every namespace, some, or none.

@@ -54,6 +54,10 @@ struct ContainerMonitor: ContainerIO {
     /// engine sends again (the store keeps whole seconds, the engine's `since` is that second).
     var resume: ResumeFilter? = nil
 
+    /// Lines kept per container (the oldest are dropped), and the longest line stored whole.
+    static let keptLines = 10_000
+    static let longestLine = 64 * 1024
+
     /// Stores the lines in one transaction (each with its engine's time), then publishes them.
     func output(_ lines: [OutputLine]) {
         guard plane.runtime.isCurrent(uuid, run), !lines.isEmpty else { return }
@@ -64,7 +68,8 @@ struct ContainerMonitor: ContainerIO {
             var current = ""
             for ch in line.text {
                 current.append(ch)
-                if ch == "\n" { pieces.append((line, current)); current = "" }
+                // A line without an end is stored in pieces of at most 64 KiB.
+                if ch == "\n" || current.utf8.count >= Self.longestLine { pieces.append((line, current)); current = "" }
             }
             if !current.isEmpty { pieces.append((line, current)) }
         }
@@ -72,7 +77,13 @@ struct ContainerMonitor: ContainerIO {
         do {
             seqs = try plane.store.db.write { db in
                 let tx = Tx(db)
-                return try pieces.map { try tx.appendLog(owner: uuid, source: source, stream: $0.0.stream, line: $0.1, at: $0.0.date) }
+                let seqs = try pieces.map { try tx.appendLog(owner: uuid, source: source, stream: $0.0.stream, line: $0.1, at: $0.0.date) }
+                // Trimmed now and then (when this batch crosses a multiple of 512 in the log's
+                // sequence), so a container's share of the trimming follows its share of output.
+                if let first = seqs.first, let last = seqs.last, last / 512 != (first - 1) / 512 {
+                    try tx.trimLogs(owner: uuid, keep: Self.keptLines)
+                }
+                return seqs
             }
         } catch {
             plane.logger.error("could not store log line of \(uuid): \(error)")

@@ -33,6 +33,8 @@ public struct ServerOptions: Sendable {
     /// `--tls-cert FILE --tls-key FILE`: HTTPS and WSS on the listener.
     public var tlsCertificateFile: String?
     public var tlsKeyFile: String?
+    public var maxFailedLogins = 20
+    public var maxConnectionsPerClient = 256
     public var usesTLS: Bool { tlsCertificateFile != nil }
     public var logLevel: Logger.Level = .warning
     public var showHelp = false
@@ -100,6 +102,10 @@ public struct ServerOptions: Sendable {
           --public-url URL       Base URL clients use to reach this server (default http://LISTEN)
           --tls-cert FILE        Serve HTTPS and WSS with this PEM certificate (chain) ...
           --tls-key FILE         ... and its PEM private key (both or neither)
+          --max-failed-logins N  Bad credentials from one address per minute before it gets 429
+                                 until the minute is over (default 20; 0: no limit)
+          --max-connections-per-client N
+                                 Connections open at once from one address (default 256)
           --log-level LEVEL      trace, debug, info, notice, warning, error or critical (default warning)
           -h, --help             Show this help
           --version              Show the version
@@ -211,6 +217,13 @@ public struct ServerOptions: Sendable {
             case "--driver":
                 let v = try value(flag)
                 guard v == "simulated" else { throw UsageError(description: "--driver: '\(v)' is not available; drivers: simulated") }
+            case "--max-failed-logins", "--max-connections-per-client":
+                let v = try value(flag)
+                let range = flag == "--max-failed-logins" ? 0...1_000_000 : 1...1_000_000
+                guard let n = Int(v), range.contains(n) else {
+                    throw UsageError(description: "\(flag): expected a number from \(range.lowerBound) to 1000000, got '\(v)'")
+                }
+                if flag == "--max-failed-logins" { o.maxFailedLogins = n } else { o.maxConnectionsPerClient = n }
             case "--delay":
                 let v = try value(flag)
                 guard let ms = Int(v), (0...60000).contains(ms) else { throw UsageError(description: "--delay: expected milliseconds from 0 to 60000, got '\(v)'") }

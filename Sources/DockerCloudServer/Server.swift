@@ -38,6 +38,8 @@ public final class DockerCloudServer: Sendable {
         config.domain = options.domain
         config.publicURL = options.publicURL
         config.hostAccess = options.hostAccess
+        config.maxFailedLogins = options.maxFailedLogins
+        config.maxConnectionsPerClient = options.maxConnectionsPerClient
         let driver: any NodeDriver
         if options.engines.isEmpty {
             driver = SimulatedDriver(delay: options.transitionDelay)

@@ -204,6 +204,12 @@ final class Tx {
     // MARK: logs
 
     @discardableResult
+    /// Keeps an owner's newest `keep` lines: a chatty container cannot grow the store without bound.
+    func trimLogs(owner: String, keep: Int) throws {
+        try db.execute(sql: "DELETE FROM logs WHERE owner = ? AND seq < (SELECT seq FROM logs WHERE owner = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                       arguments: [owner, owner, keep - 1])
+    }
+
     func appendLog(owner: String, source: String?, stream: String?, line: String, at date: Date = Date()) throws -> Int64 {
         try db.execute(sql: "INSERT INTO logs (owner, source, stream, ts, line) VALUES (?, ?, ?, ?, ?)",
                        arguments: [owner, source, stream, Int(date.timeIntervalSince1970), line])

@@ -115,6 +115,22 @@ final class HostileInputTests: ServerTestCase {
         try await assertAlive()
     }
 
+    /// A container's kept log is bounded: its newest 10,000 lines, the oldest dropped.
+    func testAChattyContainersLogIsBounded() async throws {
+        let service = try await alice.createService(["image": "busybox", "name": "chatty", "run_command": "seq 1 30000", "autorestart": "OFF"])
+        let uuid = try XCTUnwrap(service["uuid"] as? String)
+        _ = try await alice.post("/api/app/v1/service/\(uuid)/start/")
+        let containers = try await alice.get("/api/app/v1/container/?service=/api/app/v1/alice/service/\(uuid)/").objects
+        let container = try XCTUnwrap(containers.first?["uuid"] as? String)
+        try await alice.waitForState("/api/app/v1/container/\(container)/", "Stopped", timeout: 30)
+        let (messages, _) = try await alice.stream("/api/app/v1/container/\(container)/logs/?tail=all&follow=false", timeout: 20)
+        let lines = messages.compactMap { decode($0)["log"] as? String }.map { $0.trimmingCharacters(in: .newlines) }
+        XCTAssertGreaterThan(lines.count, 9_000, "most of the newest lines are kept")
+        XCTAssertLessThanOrEqual(lines.count, 10_000 + 512, "at most 10,000 lines (trimmed every 512)")
+        XCTAssertEqual(lines.last, "30000")
+        XCTAssertNotEqual(lines.first, "1", "the oldest were dropped")
+    }
+
     func testBodiesThatAreNotJSONOrTooDeep() async throws {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         let nested = String(repeating: "{\"a\":", count: 50_000) + "1" + String(repeating: "}", count: 50_000)
