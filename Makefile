@@ -124,6 +124,7 @@ bench: deps
 	-bash ../shared/reference/original/install.sh $(REFERENCE_DIR) >/dev/null 2>&1
 	python3 bench/cli_bench.py --peak $(BUILD_DIR)/peak --ours $(BUILD_DIR)/release/docker-cloud \
 	  --server $(RELEASE_BIN) --original $(REFERENCE_DIR)/docker-cloud-ref $(if $(BENCH_SERVICES),--services $(BENCH_SERVICES))
+	python3 bench/soak.py $(RELEASE_BIN) --seconds $(or $(SOAK_SECONDS),60)
 	python3 bench/engine_bench.py --ours $(BUILD_DIR)/release/docker-cloud --server $(RELEASE_BIN) \
 	  --dockerd-sh Tests/engine/dockerd.sh --rounds $(or $(BENCH_ROUNDS),3)
 
