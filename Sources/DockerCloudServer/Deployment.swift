@@ -653,6 +653,16 @@ extension ControlPlane {
         }
         let plan: Plan = (try? write { tx -> Plan in
             var plan = Plan()
+            // A node whose engine answered just now is Deployed, whatever an earlier run left
+            // (an Unreachable written as it stopped would otherwise hold deploys off until the
+            // first heartbeat).
+            for uuid in reached {
+                guard var n = try tx.get(Node.self, uuid), n.state == "Unreachable", let ns = try tx.namespace(of: Node.self, uuid) else { continue }
+                n.state = "Deployed"
+                n.last_seen = APIDate.rfc1123(Date())
+                logger.notice("node \(uuid) is deployed (its engine answered at start)")
+                try tx.put(n, namespace: ns, event: "update", parents: n.node_cluster.map { [$0] } ?? [], resourceURI: n.resource_uri)
+            }
             var known: Set<String> = []
             for var c in try tx.all(Container.self, where: "state != 'Terminated'") {
                 known.insert(c.uuid)

@@ -305,6 +305,9 @@ extension ControlPlane {
                 for await r in group { out.append(r) }
                 return out
             }
+            // A check that ends as the server shuts down (engine handles closing) proves nothing:
+            // writing it would leave the node Unreachable for the next start.
+            guard !Task.isCancelled else { return }
             let now = ContinuousClock.now
             for (node, ok) in results {
                 let wanted = ok ? "Deployed" : "Unreachable"

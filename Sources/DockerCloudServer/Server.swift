@@ -128,15 +128,8 @@ public final class DockerCloudServer: Sendable {
             let buffer = try await request.collectBody(upTo: maxBody)
             let body = Data(buffer: buffer)
             if let req = apiRequest(request.head, body: body, ip: ip) {
-                if ControlPlane.isStreamPath(req) {
-                    // A stream endpoint reached without (or with a refused) websocket upgrade.
-                    do {
-                        _ = try plane.streamTarget(req)
-                        answer = .error(.badRequest("\(path) is a websocket endpoint: connect with a websocket client (Upgrade: websocket)"))
-                    } catch let e as APIError { answer = .error(e) }
-                } else {
-                    answer = await plane.handle(req)
-                }
+                // Stream endpoints reached without a websocket upgrade are answered by their route.
+                answer = await plane.handle(req)
             } else if path == "/api/openapi.json" {
                 answer = APIResponse(status: .ok, body: OpenAPI.document, actionURI: nil)
             } else if path == "/auth" || path == "/auth/" {

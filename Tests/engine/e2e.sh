@@ -454,7 +454,8 @@ for round in 1 2 3; do
   burst=$(dc service inspect $bname --format '{{.uuid}}' 2>/dev/null)
   ok "$bname: the service exists after the restart (uuid '$burst')" grep -Eq '^[0-9a-f-]{36}$' <<<"$burst"
   burst_running() { [ "$(dc service inspect $bname --format '{{.state}}')" = Running ] && all_states_are $bname Running 4; }
-  wait_until 15 burst_running || errs+=("$bname: service Running with 4 Running containers within 15 s; now: service $(dc service inspect $bname --format '{{.state}}' 2>&1), containers $(dc container ps --service $bname --format '{{.name}} {{.state}} ({{.exit_code_msg}})' | tr '\n' ';'), engine: $(E_quiet "$dk1_sock" ps -a --filter "label=io.dockercloud.service=$burst" --format '{{.Names}} {{.Status}}' | sort | tr '\n' ';')")
+  wait_until 15 burst_running || note "$bname: the server's node log: $(grep -hE 'ping|unreachable|deployed|did not answer' "$A.log" | tail -6 | tr '\n' ';')"
+  burst_running || errs+=("$bname: service Running with 4 Running containers within 15 s; now: service $(dc service inspect $bname --format '{{.state}}' 2>&1), containers $(dc container ps --service $bname --format '{{.name}} {{.state}} ({{.exit_code_msg}})' | tr '\n' ';'), engine: $(E_quiet "$dk1_sock" ps -a --filter "label=io.dockercloud.service=$burst" --format '{{.Names}} {{.Status}}' | sort | tr '\n' ';')")
   sleep 0.5
   want "$bname: engine containers with its io.dockercloud.service" "$(count "$(eids "$dk1_sock" "io.dockercloud.service=$burst")")" 4
   want "$bname: running ones" "$(count "$(eids "$dk1_sock" running "io.dockercloud.service=$burst")")" 4
@@ -474,7 +475,8 @@ booms_at_least() { [ "$(booms)" -ge "$1" ]; }
 wait_until 15 booms_at_least 4 || errs+=("boom-1's log shows 4 'boom's within 15 s: got $(booms) (the engine's log: $(for id in $(eids "$dk1_sock" "io.dockercloud.service=$boom"); do E_quiet "$dk1_sock" logs "$id" 2>&1 | grep -c boom; done)); boom-1 is $(state_of boom-1) in the API, $(E_quiet "$dk1_sock" ps -a --filter "label=io.dockercloud.service=$boom" --format '{{.Status}}') on the engine")
 note "$(booms) booms after $(ms_since "$t0") ms"
 n1=$(booms)
-wait_until 12 booms_at_least $((n1 + 1)) || errs+=("more booms keep coming: still $n1 after 12 s more")
+wait_until 12 booms_at_least $((n1 + 1)) || { errs+=("more booms keep coming: still $n1 after 12 s more")
+  note "boom: $(dc container ps --service boom --format '{{.name}} {{.state}} ({{.exit_code_msg}})' | tr '\n' ';') node log: $(grep -hE 'ping|unreachable|deployed|did not answer|boom' "$A.log" | tail -6 | tr '\n' ';')"; }
 want "engine containers of boom (one, restarted in place)" "$(count "$(eids "$dk1_sock" "io.dockercloud.service=$boom")")" 1
 st=$(state_of boom-1)
 ok "boom-1's state is a live one (got $st)" grep -Eqx 'Running|Starting|Stopped' <<<"$st"

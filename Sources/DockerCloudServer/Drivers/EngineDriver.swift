@@ -108,8 +108,13 @@ final class EngineDriver: NodeDriver {
     /// reported unreachable (a loaded engine once took over 3 s, and a deploy then found no node).
     func checkNode(_ node: NodeSpec) async -> Bool {
         guard let h = try? lookup(node) else { return false }
-        for _ in 0..<2 where !Task.isCancelled {
-            if (try? await h.client.ping(timeout: .seconds(3))) != nil { return true }
+        for attempt in 1...2 where !Task.isCancelled {
+            do {
+                try await h.client.ping(timeout: .seconds(3))
+                return true
+            } catch {
+                logger.notice("node \(node.uuid): ping \(attempt) of 2 to \(h.key) failed: \(error)")
+            }
         }
         return false
     }
