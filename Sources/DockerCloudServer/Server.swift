@@ -122,12 +122,13 @@ public final class DockerCloudServer: Sendable {
             if headerBytes > maxHeaderBytes {
                 return finish(.error(APIError(status: .requestHeaderFieldsTooLarge, message: "Request headers larger than \(maxHeaderBytes >> 10) KiB")))
             }
-            if let early = apiRequest(request.head, body: Data(), ip: ip), ControlPlane.needsCredentials(early) {
+            let parsed = apiRequest(request.head, body: Data(), ip: ip)
+            if let early = parsed, ControlPlane.needsCredentials(early) {
                 do { _ = try plane.authenticate(early) } catch let e as APIError { return finish(.error(e)) }
             }
             let buffer = try await request.collectBody(upTo: maxBody)
-            let body = Data(buffer: buffer)
-            if let req = apiRequest(request.head, body: body, ip: ip) {
+            if var req = parsed {
+                req.body = Data(buffer: buffer)
                 // Stream endpoints reached without a websocket upgrade are answered by their route.
                 answer = await plane.handle(req)
             } else if path == "/api/openapi.json" {

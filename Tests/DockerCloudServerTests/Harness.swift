@@ -23,6 +23,9 @@ final class ServerProcess: @unchecked Sendable {
     static let defaultArguments = ["--user", "alice:alicekey", "--user", "bob:bobkey", "--user", "carol:carolkey",
                                    "--org", "acme:alice,bob", "--nodes", "3", "--delay", "10"]
 
+    /// The docker-cloud binary built beside the server.
+    static var cliBinary: String { binary.replacingOccurrences(of: "docker-cloud-server", with: "docker-cloud") }
+
     init(arguments: [String] = ServerProcess.defaultArguments, dataDir: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: ServerProcess.binary)
         process.arguments = ["--listen", "127.0.0.1:0"] + (dataDir.map { ["--data-dir", $0] } ?? ["--in-memory"]) + arguments
@@ -171,6 +174,29 @@ struct Client: Sendable {
         }
         return (collected.all, close?.reason)
     }
+}
+
+/// Runs a program to its end and returns its exit status and what it wrote (stderr is read on its
+/// own thread, so a chatty program cannot block on a full pipe).
+@discardableResult
+func runProgram(_ path: String, _ args: [String], environment: [String: String]? = nil,
+                in directory: String? = nil) throws -> (code: Int32, out: String, err: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    if let environment { p.environment = environment }
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let errData = Collected()
+    let reader = Thread { errData.append(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)) }
+    reader.start()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    while errData.all.isEmpty { usleep(1000) }
+    return (p.terminationStatus, String(decoding: o, as: UTF8.self), errData.all[0])
 }
 
 final class Collected: @unchecked Sendable {

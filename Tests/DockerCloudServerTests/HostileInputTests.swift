@@ -83,17 +83,9 @@ final class HostileInputTests: ServerTestCase {
         XCTAssertTrue((blocked.object["error"] as? String ?? "").hasPrefix("Too many failed logins from this address: try again in"), blocked.text)
         let good = try await alice.get("/api/app/v1/service/")
         XCTAssertEqual(good.status, 429, "a right key from the blocked address waits too")
-        let cli = Process()
-        cli.executableURL = URL(fileURLWithPath: ServerProcess.binary.replacingOccurrences(of: "docker-cloud-server", with: "docker-cloud"))
-        cli.arguments = ["service", "ls"]
-        cli.environment = ["DOCKERCLOUD_REST_HOST": server.base + "/", "DOCKERCLOUD_USER": "alice", "DOCKERCLOUD_APIKEY": "alicekey", "HOME": NSTemporaryDirectory()]
-        let err = Pipe()
-        cli.standardError = err
-        cli.standardOutput = FileHandle.nullDevice
-        try cli.run()
-        cli.waitUntilExit()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertNotEqual(cli.terminationStatus, 0)
+        let (code, _, message) = try runProgram(ServerProcess.cliBinary, ["service", "ls"], environment: [
+            "DOCKERCLOUD_REST_HOST": server.base + "/", "DOCKERCLOUD_USER": "alice", "DOCKERCLOUD_APIKEY": "alicekey", "HOME": NSTemporaryDirectory()])
+        XCTAssertNotEqual(code, 0)
         XCTAssertTrue(message.contains("Too many failed logins from this address: try again in"), message)
         XCTAssertEqual(message.split(separator: "\n").count, 1, message)
         XCTAssertTrue(server.process.isRunning)

@@ -3,19 +3,7 @@ import XCTest
 
 /// The operator's side: command line, exports, shutdown, persistence across restarts and kill -9.
 final class OperatorTests: XCTestCase {
-    func run(_ args: [String]) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func run(_ args: [String]) throws -> (Int32, String, String) { try runProgram(ServerProcess.binary, args) }
 
     func tempDir() -> String {
         let dir = NSTemporaryDirectory() + "dcs-test-\(UUID().uuidString)"

@@ -27,18 +27,7 @@ final class SecretsTests: XCTestCase {
     /// Runs the server binary to completion (keys commands, failing starts).
     @discardableResult
     func run(_ args: [String], env: [String: String]? = nil) throws -> (code: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: ServerProcess.binary)
-        p.arguments = args
-        if let env { p.environment = env }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try runProgram(ServerProcess.binary, args, environment: env)
     }
 
     func keys(_ args: [String], dataDir: String) throws -> (code: Int32, out: String, err: String) {

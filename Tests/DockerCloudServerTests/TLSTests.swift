@@ -26,31 +26,18 @@ final class TLSTests: XCTestCase {
             ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "other-key.pem", "-out", "other.pem", "-days", "2", "-subj", "/CN=other CA", "-config", "openssl.cnf"],
         ] {
             let r = try run("/usr/bin/openssl", args)
-            XCTAssertEqual(r.status, 0, "openssl \(args.first ?? ""): \(r.err)")
+            XCTAssertEqual(r.code, 0, "openssl \(args.first ?? ""): \(r.err)")
         }
     }
 
     override func tearDown() async throws { try? FileManager.default.removeItem(atPath: dir) }
 
     @discardableResult
-    func run(_ tool: String, _ args: [String], env: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = args
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var environment = ["PATH": "/usr/bin:/bin", "HOME": dir]
-        environment.merge(env) { $1 }
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    func run(_ tool: String, _ args: [String], env: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
+        try runProgram(tool, args, environment: ["PATH": "/usr/bin:/bin", "HOME": dir].merging(env) { $1 }, in: dir)
     }
 
-    var cli: String { ServerProcess.binary.replacingOccurrences(of: "docker-cloud-server", with: "docker-cloud") }
+    var cli: String { ServerProcess.cliBinary }
 
     func testHTTPSAndWSSVerifiedAgainstAPrivateCA() throws {
         let server = try ServerProcess(arguments: ServerProcess.defaultArguments + ["--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/key.pem"])
@@ -62,26 +49,26 @@ final class TLSTests: XCTestCase {
                    "DOCKERCLOUD_USER": "alice", "DOCKERCLOUD_APIKEY": "alicekey"]
         // Without the CA: the certificate is not trusted, one line says so.
         var r = try run(cli, ["service", "ls"], env: env)
-        XCTAssertNotEqual(r.status, 0)
+        XCTAssertNotEqual(r.code, 0)
         XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
         XCTAssertTrue(r.err.lowercased().contains("certificate") || r.err.contains("TLS"), r.err)
         // With it, by either variable: REST and the websocket streams work.
         for variable in ["SSL_CERT_FILE", "CURL_CA_BUNDLE"] {
             env[variable] = dir + "/ca.pem"
             r = try run(cli, ["service", "run", "--sync", "-n", "web" + variable.prefix(3).lowercased(), "-r", "echo over-tls; sleep 600", "busybox"], env: env)
-            XCTAssertEqual(r.status, 0, variable + ": " + r.err)
+            XCTAssertEqual(r.code, 0, variable + ": " + r.err)
             r = try run(cli, ["service", "ls"], env: env)
-            XCTAssertEqual(r.status, 0, r.err)
+            XCTAssertEqual(r.code, 0, r.err)
             XCTAssertTrue(r.out.contains("web" + variable.prefix(3).lowercased()), r.out)
             r = try run(cli, ["service", "logs", "web" + variable.prefix(3).lowercased()], env: env)
-            XCTAssertEqual(r.status, 0, "logs over wss: " + r.err)
+            XCTAssertEqual(r.code, 0, "logs over wss: " + r.err)
             XCTAssertTrue(r.out.contains("over-tls"), r.out)
             env[variable] = nil
         }
         // A CA that did not sign the server's certificate is refused.
         env["SSL_CERT_FILE"] = dir + "/other.pem"
         r = try run(cli, ["service", "ls"], env: env)
-        XCTAssertNotEqual(r.status, 0, r.out)
+        XCTAssertNotEqual(r.code, 0, r.out)
         // And plain HTTP to the TLS listener gets nothing useful.
         let plain = try run("/usr/bin/curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5", "http://127.0.0.1:\(server.port)/api/app/v1/service/"])
         XCTAssertNotEqual(plain.out, "200")
@@ -91,13 +78,13 @@ final class TLSTests: XCTestCase {
     func testTLSOptionsAreCheckedAtStart() throws {
         let binary = ServerProcess.binary
         var r = try run(binary, ["--in-memory", "--tls-cert", dir + "/cert.pem"])
-        XCTAssertEqual(r.status, 2)
+        XCTAssertEqual(r.code, 2)
         XCTAssertTrue(r.err.contains("--tls-cert and --tls-key go together"), r.err)
         r = try run(binary, ["--in-memory", "--listen", "127.0.0.1:0", "--tls-cert", dir + "/nothing.pem", "--tls-key", dir + "/key.pem"])
-        XCTAssertNotEqual(r.status, 0)
+        XCTAssertNotEqual(r.code, 0)
         XCTAssertTrue(r.err.contains("--tls-cert"), r.err)
         r = try run(binary, ["--in-memory", "--listen", "127.0.0.1:0", "--tls-cert", dir + "/cert.pem", "--tls-key", dir + "/openssl.cnf"])
-        XCTAssertNotEqual(r.status, 0)
+        XCTAssertNotEqual(r.code, 0)
         XCTAssertTrue(r.err.contains("--tls-key") && !r.err.contains("distinguished_name"), r.err)
         XCTAssertEqual(r.err.split(separator: "\n").count, 1, r.err)
     }
