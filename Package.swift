@@ -25,6 +25,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // API keys as salted PBKDF2 hashes, registry passwords sealed with ChaCha20-Poly1305 (the server only).
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        // AsyncChannel: input to a process handed over with backpressure (already in Hummingbird's graph).
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
+        // Streams end at the server's graceful shutdown (already in Hummingbird's graph).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Resource models, URIs and API paths shared by client and server. Foundation only.
@@ -66,6 +70,8 @@ let package = Package(
                 .product(name: "WSCore", package: "swift-websocket"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(name: "docker-cloud", dependencies: ["DockerCloudCLI"]),

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import DockerCloudAPI
 import Foundation
 import HTTPTypes
@@ -176,21 +177,25 @@ extension ControlPlane {
         }
     }
 
+    /// The largest message a client may send to a process's stdin (a larger one ends the session);
+    /// with `ProcessInput`'s backpressure it is also what one session can hold of unread input.
+    static let maxInputMessage = 1 << 20
+
     /// The container's stdio: output frames as exec sends them; text or binary messages go to its
     /// stdin when it keeps one open. Ends when the container's process ends or the client leaves.
     func serveAttach(container: ContainerSpec, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
         guard let ops = driver as? any ContainerOperations else { return }
-        let (input, feed) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .bufferingOldest(256))
+        let input = ProcessInput()
         let reader = Task {
             do {
-                for try await message in inbound.messages(maxSize: 1 << 20) {
+                for try await message in inbound.messages(maxSize: Self.maxInputMessage) {
                     switch message {
-                    case .text(let t): feed.yield(Array(t.utf8))
-                    case .binary(let b): feed.yield(Array(b.readableBytesView))
+                    case .text(let t): await input.send(Array(t.utf8))
+                    case .binary(let b): await input.send(Array(b.readableBytesView))
                     }
                 }
             } catch {}
-            feed.finish()
+            input.finish()
         }
         do {
             // The session ends with the process, or when the client leaves (a detach: the container runs on).
@@ -206,17 +211,17 @@ extension ControlPlane {
             await Self.writeError(outbound, error)
         }
         reader.cancel()
-        feed.finish()
+        input.finish()
         try? await outbound.close(.normalClosure, reason: nil)
     }
 
     func serveExec(container: ContainerSpec, command: String, tty: Bool, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        let (input, feed) = AsyncStream<[UInt8]>.makeStream()
+        let input = ProcessInput()
         let (sizes, resize) = AsyncStream<(width: Int, height: Int)>.makeStream(bufferingPolicy: .bufferingNewest(1))
         struct Resize: Decodable { var type: String; var width: Int; var height: Int }
         let reader = Task {
             do {
-                for try await message in inbound.messages(maxSize: 1 << 20) {
+                for try await message in inbound.messages(maxSize: Self.maxInputMessage) {
                     switch message {
                     case .text(let t):
                         if t.hasPrefix("{\"type\":\"resize\"") {
@@ -227,29 +232,41 @@ extension ControlPlane {
                         }
                         // Without a terminal, Ctrl-D alone is docker-cloud's end of input (1.0.9's
                         // protocol has no other way to say it): the command reads end-of-file.
-                        if !tty, t == "\u{04}" { feed.finish(); continue }
-                        feed.yield(Array(t.utf8))
-                    case .binary(let b): feed.yield(Array(b.readableBytesView))
+                        if !tty, t == "\u{04}" { input.finish(); continue }
+                        await input.send(Array(t.utf8))
+                    case .binary(let b): await input.send(Array(b.readableBytesView))
                     }
                 }
             } catch {}
-            feed.finish()
+            input.finish()
             resize.finish()
         }
-        let code: Int
+        let driver = self.driver
+        let io = ExecIO(tty: tty, input: input, resize: sizes, output: { stream, bytes in await Self.writeOutput(outbound, stream, bytes) })
+        let code: Int?
         do {
-            code = try await driver.exec(container, command: command, io: ExecIO(tty: tty, input: input, resize: sizes, output: { stream, bytes in
-                await Self.writeOutput(outbound, stream, bytes)
-            }))
+            // The session is the client's: when it leaves (its websocket closed) the command is
+            // cancelled rather than left running unseen, holding the session until it ends.
+            code = try await withThrowingTaskGroup(of: Int?.self) { group in
+                group.addTask { try await driver.exec(container, command: command, io: io) }
+                group.addTask { await withTaskCancellationHandler { await reader.value } onCancel: { reader.cancel() }; return nil }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
         } catch {
             await Self.writeError(outbound, error)
             code = 126
+        }
+        guard let code else {
+            input.finish()
+            resize.finish()
+            return
         }
         // A moment before closing: a client that writes stdin in a loop (docker-cloud 1.0.9 without
         // a terminal) reads the last output first instead of losing it to a reset connection.
         try? await Task.sleep(for: .milliseconds(250))
         reader.cancel()
-        feed.finish()
+        input.finish()
         resize.finish()
         // The exit status travels in the close reason, where clients that do not know it ignore it.
         try? await outbound.close(.normalClosure, reason: "exit code \(code)")

@@ -9,6 +9,7 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 import NIOWebSocket
+import ServiceLifecycle
 @_spi(WSInternal) import WSCore
 
 /// The HTTP/1 child channel: plain requests go to the REST responder; websocket upgrades to a
@@ -73,8 +74,11 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
+                        // Reading stops at two unconsumed frames (each up to maxFrameSize): a client
+                        // writing faster than its stream is served is held back by TCP, not buffered.
                         let ws = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
-                            wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(backPressureStrategy: .init(lowWatermark: 1, highWatermark: 2), isOutboundHalfClosureEnabled: true))
                         guard let target = accepted.withLockedValue({ $0 }) else { throw ChannelError.inappropriateOperationForState }
                         return .websocket(ws, target)
                     }
@@ -126,7 +130,22 @@ struct StreamAwareHTTPChannel: ServerChildChannel, HTTPChannelHandler {
                     asyncChannel: ws,
                     context: StreamContext(logger: logger)
                 ) { inbound, outbound, _ in
-                    await plane.serveStream(target, inbound: inbound, outbound: outbound)
+                    // A stream lasts no longer than its connection: a client gone (or dropped by the
+                    // ping timeout) or the server shutting down cancels what it serves, even an exec
+                    // whose process never reads the input the client left unread.
+                    let closed = ws.channel.closeFuture
+                    await withTaskGroup(of: Void.self) { group in
+                        group.addTask { await plane.serveStream(target, inbound: inbound, outbound: outbound) }
+                        group.addTask {
+                            // Waits for the close as cancellably as the other two (a future's get() is not).
+                            let (closing, signal) = AsyncStream<Void>.makeStream()
+                            closed.whenComplete { _ in signal.finish() }
+                            for await _ in closing {}
+                        }
+                        group.addTask { try? await gracefulShutdown() }
+                        await group.next()
+                        group.cancelAll()
+                    }
                 }
             }
         } catch is RefuseConnection.Refused {

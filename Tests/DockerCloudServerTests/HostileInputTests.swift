@@ -123,6 +123,63 @@ final class HostileInputTests: ServerTestCase {
         XCTAssertNotEqual(lines.first, "1", "the oldest were dropped")
     }
 
+    /// A client writing to a process that never reads its stdin: the server takes a message or two
+    /// and then stops reading the socket (backpressure), so its memory does not grow with the input.
+    /// A raw socket, since websocket libraries queue writes without limit on their own side.
+    func testExecInputFasterThanTheProcessReadsIsNotBuffered() async throws {
+        let s = try await alice.createService(["image": "busybox", "name": "deaf", "run_command": "sleep 600"])
+        _ = try await alice.waitForAction(try await alice.post((s["resource_uri"] as! String) + "start/"))
+        let c = try await alice.get("/api/app/v1/container/?service=\(s["resource_uri"]!)").objects[0]
+        let fd = try server.rawSocket()
+        defer { close(fd) }
+        let upgrade = "GET \(c["resource_uri"] as! String)exec/?command=sleep+600&tty=false HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + "Authorization: \(alice.authorization!)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        _ = upgrade.withCString { write(fd, $0, strlen($0)) }
+        var head = [UInt8](repeating: 0, count: 1024)
+        let n = read(fd, &head, head.count)
+        XCTAssertTrue(String(decoding: head.prefix(max(n, 0)), as: UTF8.self).hasPrefix("HTTP/1.1 101"))
+
+        // Binary frames of 1 MiB, masked with a zero key; a write blocked for 2 s means the server stopped reading.
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let payload = 1 << 20
+        var frame: [UInt8] = [0x82, 0x80 | 127] + (0..<8).map { UInt8(truncatingIfNeeded: payload >> (8 * (7 - $0))) } + [0, 0, 0, 0]
+        frame += [UInt8](repeating: 0x61, count: payload)
+        let before = try server.residentBytes()
+        var accepted = 0
+        sending: for _ in 0..<96 {
+            var offset = 0
+            while offset < frame.count {
+                let w = frame.withUnsafeBytes { write(fd, $0.baseAddress! + offset, frame.count - offset) }
+                if w <= 0 { break sending }
+                offset += w
+                accepted += w
+            }
+        }
+        let grown = try server.residentBytes() - before
+        XCTAssertLessThan(accepted, 32 << 20, "the server stopped reading (accepted \(accepted >> 20) MiB)")
+        XCTAssertLessThan(grown, 32 << 20, "server memory grew by \(grown >> 20) MiB while \(accepted >> 20) MiB were accepted")
+        try await assertAlive()
+        // The stuck session does not hold up a shutdown.
+        let stopping = Date()
+        server.stop()
+        XCTAssertLessThan(Date().timeIntervalSince(stopping), 10, "SIGTERM ends the server with the session open")
+    }
+
+    /// An interactive shell keeps at most one bounded line of unfinished input.
+    func testAnInteractiveLineWithoutAnEndIsBounded() async throws {
+        let s = try await alice.createService(["image": "busybox", "name": "typist", "run_command": "sleep 600"])
+        _ = try await alice.waitForAction(try await alice.post((s["resource_uri"] as! String) + "start/"))
+        let c = try await alice.get("/api/app/v1/container/?service=\(s["resource_uri"]!)").objects[0]
+        let long = String(repeating: "x", count: 200_000)
+        let r = try await alice.stream((c["resource_uri"] as! String) + "exec/", send: [long, long, "echo still here\n", "exit 3\n"], timeout: 20)
+        let output = r.messages.map { decode($0)["output"] as? String ?? "" }.joined()
+        XCTAssertTrue(output.contains("line longer than"), String(output.suffix(300)))
+        XCTAssertTrue(output.contains("still here\n"), String(output.suffix(300)))
+        XCTAssertEqual(r.closeReason, "exit code 3")
+    }
+
     func testBodiesThatAreNotJSONOrTooDeep() async throws {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         let nested = String(repeating: "{\"a\":", count: 50_000) + "1" + String(repeating: "}", count: 50_000)

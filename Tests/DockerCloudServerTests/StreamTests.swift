@@ -107,6 +107,19 @@ final class StreamTests: ServerTestCase {
         XCTAssertEqual(missing.closeReason, "exit code 127")
     }
 
+    /// A client that leaves takes its exec session with it: a `sleep 600` it started does not keep
+    /// the session (or the server's shutdown) waiting.
+    func testAnExecEndsWhenItsClientLeaves() async throws {
+        let s = try await alice.createService(["image": "busybox", "name": "leaver", "run_command": "sleep 600"])
+        _ = try await alice.waitForAction(try await alice.post((s["resource_uri"] as! String) + "start/"))
+        let c = try await alice.get("/api/app/v1/container/?service=\(s["resource_uri"]!)").objects[0]
+        let left = try await alice.stream((c["resource_uri"] as! String) + "exec/?command=sleep+600", timeout: 1)
+        XCTAssertNil(left.closeReason, "the client left before the command ended")
+        let stopping = Date()
+        server.stop()
+        XCTAssertLessThan(Date().timeIntervalSince(stopping), 10, "SIGTERM is not held up by the abandoned session")
+    }
+
     func testStreamsRefuseBadCredentials() async throws {
         let anonymous = Client(server, user: "alice", key: "wrong")
         do {

@@ -499,7 +499,7 @@ extension EngineDriver: ContainerOperations {
         _ = try await client.update(id, u)
     }
 
-    func attach(_ c: ContainerSpec, input: AsyncStream<[UInt8]>, output: @escaping @Sendable (_ stream: String, _ bytes: [UInt8]) async -> Void) async throws {
+    func attach(_ c: ContainerSpec, input: ProcessInput, output: @escaping @Sendable (_ stream: String, _ bytes: [UInt8]) async -> Void) async throws {
         let (client, id) = try await target(c)
         let tty = c.tty
         try await client.attach(id, stdin: c.stdinOpen) { stream in

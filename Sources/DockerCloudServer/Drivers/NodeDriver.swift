@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import DockerCloudAPI
 import Foundation
 
@@ -113,10 +114,15 @@ struct FoundContainer: Sendable {
     var exitCode: Int?
 }
 
+/// Input from a client to a process's stdin, handed over with backpressure: sending waits until
+/// the process has taken the previous chunk, so a client writing faster than the process reads
+/// holds at most one websocket message in the server while TCP's flow control slows the client.
+typealias ProcessInput = AsyncChannel<[UInt8]>
+
 /// One `exec` session: input from the client, terminal sizes, output to it.
 struct ExecIO: Sendable {
     var tty: Bool
-    var input: AsyncStream<[UInt8]>
+    var input: ProcessInput
     var resize: AsyncStream<(width: Int, height: Int)>
     var output: @Sendable (_ stream: String, _ bytes: [UInt8]) async -> Void
 }
@@ -175,7 +181,7 @@ protocol ContainerOperations: Sendable {
     func rename(_ c: ContainerSpec, to name: String) async throws
     func update(_ c: ContainerSpec, cpuShares: Int?, memory: Int?, memorySwap: Int?, cpuset: String?) async throws
     /// The container's stdio: output to `output`, `input` to its stdin (if it keeps one open).
-    func attach(_ c: ContainerSpec, input: AsyncStream<[UInt8]>, output: @escaping @Sendable (_ stream: String, _ bytes: [UInt8]) async -> Void) async throws
+    func attach(_ c: ContainerSpec, input: ProcessInput, output: @escaping @Sendable (_ stream: String, _ bytes: [UInt8]) async -> Void) async throws
 }
 
 /// `top`: column titles and one row per process.

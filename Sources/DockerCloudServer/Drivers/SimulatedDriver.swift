@@ -135,14 +135,7 @@ final class SimulatedDriver: NodeDriver {
         let emit: SimulatedShell.Emit = { stream, text in await output(stream, Array(text.utf8)) }
         let trimmed = command.trimmingCharacters(in: .whitespaces)
         if trimmed.isEmpty || ["sh", "bash", "/bin/sh", "/bin/bash", "ash"].contains(trimmed) {
-            let text = AsyncStream<String> { continuation in
-                let pump = Task {
-                    for await bytes in io.input { continuation.yield(String(decoding: bytes, as: UTF8.self)) }
-                    continuation.finish()
-                }
-                continuation.onTermination = { _ in pump.cancel() }
-            }
-            return await shell.interactive(input: text, output: emit)
+            return await shell.interactive(input: io.input, output: emit)
         }
         return await shell.run(command, emit: emit)
     }

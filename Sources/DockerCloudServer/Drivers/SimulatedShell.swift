@@ -72,22 +72,23 @@ struct SimulatedShell: Sendable {
     }
 
     /// `exec` without a command: a shell reading lines from the client and running each one.
-    /// Ends on `exit`, on end-of-transmission (\u{4}) or when the input closes.
-    func interactive(input: AsyncStream<String>, output unbounded: @escaping Emit) async -> Int {
+    /// Ends on `exit`, on end-of-transmission (\u{4}) or when the input closes. A line is at most
+    /// `maxLine` bytes: a client sending without newlines cannot grow the server's memory.
+    func interactive(input: some AsyncSequence<[UInt8], Never>, output unbounded: @escaping Emit) async -> Int {
         let output = Self.bounded(unbounded)
         var state = State(env: environment)
-        var pending = ""
+        var pending: [UInt8] = []
         var last = 0
         await output("stdout", "# ")
         for await chunk in input {
             var eot = false
-            for ch in chunk {
-                if ch == "\u{4}" { eot = true; break }
-                if ch == "\r" { pending.append("\n") } else { pending.append(ch) }
+            for byte in chunk {
+                if byte == 0x04 { eot = true; break }
+                pending.append(byte == 0x0D ? 0x0A : byte)
             }
-            while let nl = pending.firstIndex(of: "\n") {
-                let line = String(pending[..<nl])
-                pending = String(pending[pending.index(after: nl)...])
+            while let nl = pending.firstIndex(of: 0x0A) {
+                let line = String(decoding: pending[..<nl], as: UTF8.self)
+                pending.removeSubrange(...nl)
                 do {
                     let program = try Parser.parse(line)
                     last = try await execute(program, &state, output)
@@ -98,6 +99,11 @@ struct SimulatedShell: Sendable {
                     last = 2
                 }
                 await output("stdout", "# ")
+            }
+            if pending.count > Self.maxLine {
+                pending.removeAll()
+                await output("stderr", "sh: line longer than \(Self.maxLine) bytes: ignored\n# ")
+                last = 2
             }
             if eot { break }
         }
@@ -118,6 +124,8 @@ struct SimulatedShell: Sendable {
     /// Longer scripts are refused unread (lexing megabytes on every start would be a cheap way
     /// to burn the server's CPU).
     static let maxScriptBytes = 256 * 1024
+    /// A line typed into an interactive shell: longer ones are dropped, as a script would be.
+    static let maxLine = maxScriptBytes
     /// A loop iteration takes at least this long, so a busy `while true` costs a simulated
     /// container at most a small share of the server's CPU.
     static let shortestIteration = Duration.milliseconds(1)
