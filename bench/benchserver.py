@@ -8,7 +8,7 @@ import threading
 def start(server_bin, data_dir, home, extra):
     """Returns (process, port, cli_env); the port is read from the export lines it prints."""
     server = subprocess.Popen([server_bin, "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--user", "bench:benchkey",
-                               "--log-level", "error"] + extra, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                               "--log-level", "error", "--quota", "service=100000", "--quota", "container=100000"] + extra, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     port = None
     for line in server.stdout:
         line = line.decode()

@@ -20,7 +20,7 @@ args = ap.parse_args()
 
 data = "/tmp/dc-soak-%d" % os.getpid()
 proc = subprocess.Popen([args.server, "--listen", "127.0.0.1:0", "--data-dir", data, "--user", "soak:soakkey",
-                         "--nodes", "4", "--delay", "5"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                         "--nodes", "4", "--delay", "5", "--quota", "service=100000", "--quota", "container=100000"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 port = None
 for line in proc.stdout:
     if "listening on http://127.0.0.1:" in line:

@@ -51,6 +51,21 @@ public final class ControlPlane: Sendable {
 
     func read<T>(_ body: (Tx) throws -> T) throws -> T { try store.read(body) }
 
+    /// History beyond the quotas (terminated objects, finished actions) is removed at start and then this often.
+    static let sweepInterval = Duration.seconds(60)
+
+    func sweepHistory() async {
+        while !Task.isCancelled {
+            do {
+                let (removed, _) = try store.write { try $0.sweep() }
+                if removed > 0 { logger.info("removed \(removed) terminated objects and finished actions beyond the quotas") }
+            } catch {
+                logger.error("could not remove old history: \(error)")
+            }
+            try? await Task.sleep(for: Self.sweepInterval)
+        }
+    }
+
     // MARK: - Dispatch
 
     /// Answers one REST request. Never throws: every failure becomes a JSON error body.

@@ -76,7 +76,7 @@ struct ContainerMonitor: ContainerIO {
         let seqs: [Int64]
         do {
             seqs = try plane.store.db.write { db in
-                let tx = Tx(db)
+                let tx = Tx(db, quotas: plane.store.quotas)
                 let seqs = try pieces.map { try tx.appendLog(owner: uuid, source: source, stream: $0.0.stream, line: $0.1, at: $0.0.date) }
                 // Trimmed now and then (when this batch crosses a multiple of 512 in the log's
                 // sequence), so a container's share of the trimming follows its share of output.

@@ -35,6 +35,8 @@ public struct ServerOptions: Sendable {
     public var tlsKeyFile: String?
     public var maxFailedLogins = 20
     public var maxConnectionsPerClient = 256
+    /// `--quota NAME=N`: what one namespace may keep (Quotas.swift).
+    var quotas = Quotas.standard
     public var usesTLS: Bool { tlsCertificateFile != nil }
     public var logLevel: Logger.Level = .warning
     public var showHelp = false
@@ -106,6 +108,8 @@ public struct ServerOptions: Sendable {
                                  until the minute is over (default 20; 0: no limit)
           --max-connections-per-client N
                                  Connections open at once from one address (default 256)
+          --quota NAME=N         What one namespace may keep (repeatable; N from 0 to 1000000):
+        \(Quotas.help)
           --log-level LEVEL      trace, debug, info, notice, warning, error or critical (default warning)
           -h, --help             Show this help
           --version              Show the version
@@ -224,6 +228,7 @@ public struct ServerOptions: Sendable {
                     throw UsageError(description: "\(flag): expected a number from \(range.lowerBound) to 1000000, got '\(v)'")
                 }
                 if flag == "--max-failed-logins" { o.maxFailedLogins = n } else { o.maxConnectionsPerClient = n }
+            case "--quota": try o.quotas.set(try value(flag))
             case "--delay":
                 let v = try value(flag)
                 guard let ms = Int(v), (0...60000).contains(ms) else { throw UsageError(description: "--delay: expected milliseconds from 0 to 60000, got '\(v)'") }

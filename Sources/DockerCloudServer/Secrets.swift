@@ -268,7 +268,7 @@ enum ServerSecrets {
         let generated = Set(options.generatedKeys)
         let store: Store
         if options.inMemory {
-            store = try Store(path: nil)
+            store = try Store(path: nil, quotas: options.quotas)
             accounts.keyring = try Keyring.bind(store: store, given: given, generated: generated, legacy: [],
                                                 rounds: KeyHash.inMemoryRounds).keyring
         } else {
@@ -276,7 +276,7 @@ enum ServerSecrets {
             try DataDirectory.prepare(dir)
             let keyFile = options.secretKeyFile
             let existing = try SecretBox.read(file: keyFile)
-            store = try Store(path: dir + "/state.sqlite", secrets: existing ?? .ephemeral())
+            store = try Store(path: dir + "/state.sqlite", secrets: existing ?? .ephemeral(), quotas: options.quotas)
             try DataDirectory.forceModes(dir)
             try store.adoptSecretKey(file: keyFile, existed: existing != nil)
             let sealed = try store.sealPlaintextCredentials()

@@ -56,7 +56,8 @@ public final class DockerCloudServer: Sendable {
         try await plane.bootstrapNodes(count: options.nodes)
         let plane = self.plane
         let heartbeat = Task { await plane.heartbeat() }
-        defer { heartbeat.cancel() }
+        let sweeper = Task { await plane.sweepHistory() }
+        defer { heartbeat.cancel(); sweeper.cancel() }
         let responder = CallbackResponder<APIRequestContext> { request, context in
             await DockerCloudServer.respond(plane, request, ip: context.remoteIP)
         }

@@ -33,10 +33,12 @@ final class Store: Sendable {
     let db: any DatabaseWriter
     /// Seals the secrets kept in the store (registry passwords); its key is never in the database.
     let secrets: SecretBox
+    let quotas: Quotas
 
     /// `path == nil` gives a throwaway in-memory database.
-    init(path: String?, secrets: SecretBox = .ephemeral()) throws {
+    init(path: String?, secrets: SecretBox = .ephemeral(), quotas: Quotas = .standard) throws {
         self.secrets = secrets
+        self.quotas = quotas
         var config = Configuration()
         // `docker-cloud-server keys add|rm` writes to the same file while the server runs: wait for
         // the other's transaction instead of failing with SQLITE_BUSY.
@@ -105,6 +107,10 @@ final class Store: Sendable {
                 CREATE INDEX api_keys_user ON api_keys(user);
                 """)
         }
+        // Quotas count a namespace's live objects of a kind: from the index alone.
+        migrator.registerMigration("v4-quota-index") { db in
+            try db.execute(sql: "CREATE INDEX objects_quota ON objects(kind, namespace, state)")
+        }
         try migrator.migrate(db)
     }
 
@@ -112,14 +118,14 @@ final class Store: Sendable {
     /// it recorded; nothing it wrote is kept if it throws.
     func write<T>(_ body: (Tx) throws -> T) throws -> (T, [NamespacedEvent]) {
         try db.write { db in
-            let tx = Tx(db)
+            let tx = Tx(db, quotas: quotas)
             let value = try body(tx)
             return (value, tx.events)
         }
     }
 
     func read<T>(_ body: (Tx) throws -> T) throws -> T {
-        try db.read { db in try body(Tx(db)) }
+        try db.read { db in try body(Tx(db, quotas: quotas)) }
     }
 
     /// This server's identity, made at its first start: engine containers carry it in a label, so
@@ -137,9 +143,13 @@ final class Store: Sendable {
 /// Typed access to the store inside one transaction.
 final class Tx {
     let db: Database
+    let quotas: Quotas
     fileprivate(set) var events: [NamespacedEvent] = []
 
-    init(_ db: Database) { self.db = db }
+    init(_ db: Database, quotas: Quotas) {
+        self.db = db
+        self.quotas = quotas
+    }
 
     static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -170,6 +180,7 @@ final class Tx {
     /// the stream, published once the transaction commits.
     func put<T: StoredResource>(_ object: T, namespace: String, event: String? = nil, parents: [String] = [],
                                 resourceURI: String? = nil, state: String? = nil) throws {
+        try checkQuota(kind: T.endpoint, key: object.key, namespace: namespace, state: object.indexState)
         let body = try Tx.encoder.encode(object)
         try db.execute(sql: """
             INSERT INTO objects (kind, key, namespace, name, state, parent, parent2, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)

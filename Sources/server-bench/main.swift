@@ -34,7 +34,8 @@ func fmt(_ x: Double, _ digits: Int = 2) -> String { String(format: "%.\(digits)
 let dataDir = NSTemporaryDirectory() + "server-bench-\(getpid())"
 let server = Process()
 server.executableURL = URL(fileURLWithPath: serverBinary)
-server.arguments = ["--listen", "127.0.0.1:0", "--data-dir", dataDir, "--user", "bench:benchkey", "--nodes", "10", "--delay", "0"]
+server.arguments = ["--listen", "127.0.0.1:0", "--data-dir", dataDir, "--user", "bench:benchkey", "--nodes", "10", "--delay", "0",
+                    "--quota", "service=100000", "--quota", "container=100000"]
 let out = Pipe()
 server.standardOutput = out
 server.standardError = FileHandle.nullDevice

@@ -94,6 +94,47 @@ final class OperatorTests: XCTestCase {
         server.stop()
     }
 
+    /// Every namespace has a bound on what it keeps: a create over the live quota is 403 and writes
+    /// nothing; history beyond the retention (terminated objects, finished actions) is removed with
+    /// its logs when the server sweeps (at start, then every minute).
+    func testQuotasBoundWhatANamespaceKeeps() async throws {
+        let dir = tempDir()
+        let args = ["--user", "alice:alicekey", "--nodes", "1", "--delay", "0",
+                    "--quota", "service=3", "--quota", "terminated=2", "--quota", "actions=4"]
+        var server = try ServerProcess(arguments: args, dataDir: dir)
+        var alice = Client(server)
+        var uris: [String] = []
+        for i in 0..<3 { uris.append(try await alice.createService(["image": "busybox", "name": "s\(i)"])["resource_uri"] as! String) }
+        let over = try await alice.post("/api/app/v1/service/", ["image": "busybox", "name": "s3"])
+        XCTAssertEqual(over.status, 403, over.text)
+        XCTAssertTrue(over.text.contains("--quota service=N"), over.text)
+        let stack = try await alice.post("/api/app/v1/stack/", ["name": "big", "services": [["name": "a", "image": "busybox"]]])
+        XCTAssertEqual(stack.status, 403, "a stack's services count too: \(stack.text)")
+        let stacks = try await alice.get("/api/app/v1/stack/").objects
+        XCTAssertEqual(stacks.count, 0, "the refused stack left nothing behind")
+        let live = try await alice.get("/api/app/v1/service/").objects
+        XCTAssertEqual(live.count, 3)
+        // A terminated service frees its place.
+        for uri in uris { _ = try await alice.waitForAction(try await alice.delete(uri)) }
+        for i in 3..<6 { _ = try await alice.createService(["image": "busybox", "name": "s\(i)"]) }
+        server.stop()
+
+        server = try ServerProcess(arguments: args, dataDir: dir)
+        alice = Client(server)
+        let services = try await alice.get("/api/app/v1/service/?limit=100").objects
+        XCTAssertEqual(services.filter { $0["state"] as? String == "Terminated" }.count, 2, "the newest two terminated are kept")
+        XCTAssertEqual(services.filter { $0["state"] as? String != "Terminated" }.count, 3)
+        let oldest = try await alice.get(uris[0]), newest = try await alice.get(uris[2])
+        XCTAssertEqual(oldest.status, 404, "the oldest terminated is gone")
+        XCTAssertEqual(newest.status, 200)
+        let actions = try await alice.get("/api/audit/v1/action/?limit=100").objects
+        XCTAssertLessThanOrEqual(actions.count, 4, "finished actions beyond the quota are removed")
+        let bad = try runProgram(ServerProcess.binary, ["--quota", "widget=3"])
+        XCTAssertEqual(bad.code, 2)
+        XCTAssertTrue(bad.err.contains("'widget' is not one of"), bad.err)
+        server.stop()
+    }
+
     /// Runs an async closure from a synchronous test.
     func awaitResult<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let box = ResultBox<T>()

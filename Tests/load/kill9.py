@@ -19,7 +19,7 @@ failures = []
 
 def start(data):
     p = subprocess.Popen([binary, "--listen", "127.0.0.1:0", "--data-dir", data, "--user", "load:loadkey",
-                          "--nodes", "2", "--delay", "5"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                          "--nodes", "2", "--delay", "5", "--quota", "service=100000", "--quota", "container=100000"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     for line in p.stdout:
         if "listening on http://127.0.0.1:" in line:
             port = int(line.split("127.0.0.1:")[1].split()[0].rstrip("/)"))
