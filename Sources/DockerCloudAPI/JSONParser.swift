@@ -106,7 +106,7 @@ extension JSONValue {
                     guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                     at += 1
                     skipSpace()
-                    if keep != nil, kept! == nil {
+                    if case .some(.none) = kept {  // a page key this table does not read
                         try skip(depth: depth + 1)
                     } else {
                         let outer = inObjects

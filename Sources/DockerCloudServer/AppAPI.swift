@@ -500,7 +500,10 @@ extension ControlPlane {
                 }
                 if applicable { works.append(try prepareServiceOperation(tx, &s, ns, op, reuseVolumes: reuse)) }
             }
-            st.state = ["start": "Starting", "stop": "Stopping", "redeploy": "Redeploying", "terminate": "Terminating"][op]!
+            guard let transient = ["start": "Starting", "stop": "Stopping", "redeploy": "Redeploying", "terminate": "Terminating"][op] else {
+                throw APIError.badRequest("Unknown stack operation '\(op)'")
+            }
+            st.state = transient
             if op == "start" || op == "redeploy" { st.deployed_datetime = APIDate.rfc1123(Date()) }
             try tx.put(st, namespace: ns, event: "update", resourceURI: st.resource_uri)
             let a = try recordAction(tx, req, caller: caller, name: "Stack \(op.capitalized)", object: st.resource_uri, async: true)

@@ -19,7 +19,11 @@ final class RuntimeState: Sendable {
     func hasExited(_ uuid: String, _ run: Int) -> Bool { exitedRuns.withLock { $0[uuid] == run } }
 
     func nextRun(_ uuid: String) -> Int {
-        runs.withLock { $0[uuid, default: 0] += 1; return $0[uuid]! }
+        runs.withLock { table in
+            let run = table[uuid, default: 0] + 1
+            table[uuid] = run
+            return run
+        }
     }
     func isCurrent(_ uuid: String, _ run: Int) -> Bool { runs.withLock { $0[uuid] == run } }
     func forget(_ uuid: String) {
@@ -240,7 +244,8 @@ extension ControlPlane {
             let total = node.current_num_containers
             let own = mine[node.uuid] ?? 0
             let key = service.deployment_strategy == "HIGH_AVAILABILITY" ? (own, total) : (total, own)
-            if best == nil || key < best!.1 { best = (node, key) }
+            if let current = best, current.1 <= key { continue }
+            best = (node, key)
         }
         return best?.0
     }

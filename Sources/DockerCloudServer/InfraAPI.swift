@@ -100,8 +100,7 @@ extension ControlPlane {
             n.node_cluster = nc.resource_uri
             n.node_type = nc.node_type
             n.region = nc.region
-            if let (_, region) = catalog.regionInfo(uri: nc.region), !region.zones.isEmpty {
-                let (p, _) = catalog.regionInfo(uri: nc.region)!
+            if let (p, region) = catalog.regionInfo(uri: nc.region), !region.zones.isEmpty {
                 n.availability_zone = ResourceURI.az(p.name, region.name, region.zones[ids.count % region.zones.count])
             }
             if let (_, t) = catalog.typeInfo(uri: nc.node_type) { n.cpu = t.cpu; n.memory = t.memory }

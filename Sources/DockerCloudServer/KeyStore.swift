@@ -207,6 +207,9 @@ final class Keyring: Sendable {
 
     // MARK: - At start
 
+    /// A start key's record: the stored one that matches it, or a new hash to insert.
+    private enum BoundKey { case keep(String), new(StoredKey) }
+
     /// What a start did to the keys table, for the operator.
     struct Binding {
         var keyring: Keyring
@@ -219,30 +222,35 @@ final class Keyring: Sendable {
     /// versions (`legacy`) are added as `migrated` unless already there. One transaction.
     static func bind(store: Store, given: [String: String], generated: Set<String>, legacy: [(user: String, key: String)],
                      rounds: Int) throws -> Binding {
-        let users = given.keys.sorted()
         let (seed, migrated): ([(user: String, key: String, id: String)], Int) = try store.write { tx in
             let existing = try tx.apiKeys()
             var changed = false
             // Each given key: its current start record if it still matches (one derivation each,
             // spread over the cores), else a new hash.
-            let work: [(user: String, key: String, source: String, candidates: [StoredKey])] = users.map { u in
+            let work: [(user: String, key: String, source: String, candidates: [StoredKey])] = given.sorted { $0.key < $1.key }.map { u, key in
                 let source = generated.contains(u) ? "generated" : "option"
-                return (u, given[u]!, source, existing.filter { $0.user == u && $0.fromStart })
+                return (u, key, source, existing.filter { $0.user == u && $0.fromStart })
             }
-            let results = Mutex([Int: (keep: String?, new: StoredKey?)]())
+            // Each result is the id of a matching stored key, or a new hash to insert.
+            let results = Mutex([Int: BoundKey]())
             DispatchQueue.concurrentPerform(iterations: work.count) { i in
                 let w = work[i]
-                let keep = w.candidates.first { $0.source == w.source && KeyHash.verify(w.key, $0) }?.id
-                let new = keep == nil ? KeyHash.make(w.key, user: w.user, source: w.source, rounds: rounds) : nil
-                results.withLock { $0[i] = (keep, new) }
+                let result: BoundKey
+                if let id = w.candidates.first(where: { $0.source == w.source && KeyHash.verify(w.key, $0) })?.id { result = .keep(id) } else {
+                    result = .new(KeyHash.make(w.key, user: w.user, source: w.source, rounds: rounds))
+                }
+                results.withLock { $0[i] = result }
             }
             let done = results.withLock { $0 }
             var seed: [(user: String, key: String, id: String)] = []
             var kept = Set<String>()
             for (i, w) in work.enumerated() {
-                let r = done[i]!
                 let id: String
-                if let k = r.keep { id = k } else { id = try tx.insertKey(r.new!); changed = true }
+                switch done[i] {
+                case .keep(let k): id = k
+                case .new(let key): id = try tx.insertKey(key); changed = true
+                case nil: continue
+                }
                 kept.insert(id)
                 seed.append((w.user, w.key, id))
             }

@@ -158,7 +158,7 @@ public final class DockerCloudServer: Sendable {
 
     static func finish(_ answer: APIResponse) -> Response {
         var headers: HTTPFields = [.contentType: answer.contentType]
-        if let uri = answer.actionURI { headers[HTTPField.Name("X-DockerCloud-Action-URI")!] = uri }
+        if let uri = answer.actionURI, let name = HTTPField.Name("X-DockerCloud-Action-URI") { headers[name] = uri }
         for (name, value) in answer.headers { if let n = HTTPField.Name(name) { headers[n] = value } }
         if let produce = answer.produce {
             return Response(status: answer.status, headers: headers, body: ResponseBody { writer in

@@ -151,8 +151,8 @@ enum Stackfile {
             }
             out["labels"] = .object(map)
         }
-        for key in ["dns", "dns_search"] where fields[key]?.stringValue != nil {
-            out[key] = .array([fields[key]!])
+        for key in ["dns", "dns_search"] {
+            if let single = fields[key], single.stringValue != nil { out[key] = .array([single]) }
         }
         return out
     }

@@ -88,7 +88,7 @@ extension ControlPlane {
         case .events(let ns, let type, let object, let parent):
             let stream = events.subscribe { e in
                 e.namespace == ns && (type == nil || e.event.type == type) && (object == nil || e.event.resource_uri == object)
-                    && (parent == nil || e.event.parents.contains(parent!))
+                    && parent.map { e.event.parents.contains($0) } ?? true
             }
             await untilClosed(inbound) {
                 for await e in stream {

@@ -317,7 +317,10 @@ final class EngineDriver: NodeDriver {
             }
         }
         tracked.withLock { table in
-            if table[uuid] != nil { table[uuid]!.logs?.cancel(); table[uuid]!.logs = task } else { task.cancel() }
+            guard var entry = table[uuid] else { task.cancel(); return }
+            entry.logs?.cancel()
+            entry.logs = task
+            table[uuid] = entry
         }
     }
 
