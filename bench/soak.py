@@ -30,7 +30,7 @@ threading.Thread(target=proc.stdout.read, daemon=True).start()
 auth = "Basic " + base64.b64encode(b"soak:soakkey").decode()
 deadline = time.time() + args.seconds
 lock = threading.Lock()
-latencies = {"create": [], "start": [], "list": []}
+latencies = {"create": [], "start": [], "list": [], "ping": []}
 errors = []
 events = [0]
 
@@ -77,6 +77,18 @@ def reader(r):
     except Exception as e:
         with lock:
             errors.append("reader %d: %r" % (r, e))
+
+
+def pinger():
+    """The peer, measured under the same load: GET /_ping, the cheapest request the server answers."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        while time.time() < deadline:
+            timed("ping", conn, "GET", "/_ping")
+            time.sleep(0.01)
+    except Exception as e:
+        with lock:
+            errors.append("pinger: %r" % (e,))
 
 
 def subscriber(s):
@@ -127,6 +139,7 @@ def subscriber(s):
 threads = [threading.Thread(target=subscriber, args=(i,)) for i in range(args.subscribers)]
 threads += [threading.Thread(target=writer, args=(i,)) for i in range(args.writers)]
 threads += [threading.Thread(target=reader, args=(i,)) for i in range(args.readers)]
+threads += [threading.Thread(target=pinger)]
 start = time.time()
 for t in threads:
     t.start()
@@ -138,6 +151,10 @@ with open("/proc/%d/status" % proc.pid) as f:
     for line in f:
         if line.startswith("VmHWM:"):
             peak = "%.0f MB" % (int(line.split()[1]) / 1024)
+with open("/proc/%d/stat" % proc.pid) as f:
+    fields = f.read().rsplit(")", 1)[1].split()
+server_cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+client_cpu = sum(os.times()[:2])
 proc.terminate()
 proc.wait()
 subprocess.run(["rm", "-rf", data])
@@ -150,9 +167,12 @@ def pct(v, p):
 
 print("soak: %.0f s, %d writers, %d readers, %d event subscribers: %d requests = %.0f/s, %d events received, peak RSS %s, %d errors"
       % (elapsed, args.writers, args.readers, args.subscribers, total, total / elapsed, events[0], peak, len(errors)))
+print("soak: CPU used, server %.1f s (%.2f cores), this load generator %.1f s (%.2f cores): where the time went"
+      % (server_cpu, server_cpu / elapsed, client_cpu, client_cpu / elapsed))
 for kind, v in latencies.items():
     if v:
-        print("soak: %-6s %6d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms" % (kind, len(v), statistics.median(v), pct(v, 0.99), max(v)))
+        ratio = "" if kind == "ping" or not latencies["ping"] else ", p50 %.0fx the ping's" % (statistics.median(v) / statistics.median(latencies["ping"]))
+        print("soak: %-6s %6d requests, p50 %.1f ms, p99 %.1f ms, max %.1f ms%s" % (kind, len(v), statistics.median(v), pct(v, 0.99), max(v), ratio))
 for e in errors[:10]:
     print("soak ERROR " + e)
 raise SystemExit(1 if errors else 0)

@@ -45,7 +45,10 @@ public final class ControlPlane: Sendable {
     @discardableResult
     func write<T>(_ body: (Tx) throws -> T) throws -> T {
         let (value, events) = try store.write(body)
-        for e in events { self.events.publish(e) }
+        for var e in events {
+            e.json = (try? Tx.encoder.encode(e.event)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            self.events.publish(e)
+        }
         return value
     }
 

@@ -24,6 +24,8 @@ extension StoredResource {
 struct NamespacedEvent: Sendable {
     var namespace: String
     var event: Event
+    /// The event as the stream sends it, encoded once when published rather than once per subscriber.
+    var json = ""
 }
 
 /// The SQLite store. Every object is one row holding its API JSON, so that a list is a range scan

@@ -91,10 +91,7 @@ extension ControlPlane {
                     && parent.map { e.event.parents.contains($0) } ?? true
             }
             await untilClosed(inbound) {
-                for await e in stream {
-                    guard let data = try? Tx.encoder.encode(e.event) else { continue }
-                    try await outbound.write(.text(String(decoding: data, as: UTF8.self)))
-                }
+                for await e in stream where !e.json.isEmpty { try await outbound.write(.text(e.json)) }
             }
         case .logs(let owners, let source, let tail, let follow):
             await serveLogs(owners: owners, source: source, tail: tail, follow: follow, inbound: inbound, outbound: outbound)
