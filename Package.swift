@@ -27,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         // AsyncChannel: input to a process handed over with backpressure (already in Hummingbird's graph).
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
+        // The node CA: certificates for node engines and the server's client certificate (issue 11).
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         // Streams end at the server's graceful shutdown (already in Hummingbird's graph).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
@@ -72,6 +75,8 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
             ]
         ),
         .executableTarget(name: "docker-cloud", dependencies: ["DockerCloudCLI"]),

@@ -316,6 +316,8 @@ struct ControlPlaneConfig: Sendable {
     var maxFailedLogins = 20
     /// Connections open at once from one address.
     var maxConnectionsPerClient = 256
+    /// The CA of this server's nodes (DATA/ca); none for an --in-memory server, which keeps nothing.
+    var nodeAuthority: NodeAuthority?
 }
 
 /// The operator's `--allow-privileged`: every namespace, some, or none.

@@ -40,6 +40,8 @@ public final class DockerCloudServer: Sendable {
         config.hostAccess = options.hostAccess
         config.maxFailedLogins = options.maxFailedLogins
         config.maxConnectionsPerClient = options.maxConnectionsPerClient
+        // Made at the first start and kept: nodes brought to this server trust it (NodeAuthority.swift).
+        config.nodeAuthority = options.inMemory ? nil : try NodeAuthority.open(dir: options.dataDir + "/ca")
         let driver: any NodeDriver
         if options.engines.isEmpty {
             driver = SimulatedDriver(delay: options.transitionDelay)

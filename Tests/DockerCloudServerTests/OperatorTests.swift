@@ -135,6 +135,26 @@ final class OperatorTests: XCTestCase {
         server.stop()
     }
 
+    /// The node CA is made in DATA/ca at the first start and kept across restarts; an --in-memory
+    /// server makes none.
+    func testTheNodeCAIsMadeOnceInTheDataDirectory() async throws {
+        let dir = tempDir()
+        var server = try ServerProcess(arguments: ["--user", "alice:alicekey", "--nodes", "0"], dataDir: dir)
+        server.stop()
+        let first = try String(contentsOfFile: dir + "/ca/ca.pem", encoding: .utf8)
+        XCTAssertTrue(first.hasPrefix("-----BEGIN CERTIFICATE-----"), first)
+        let mode = (try FileManager.default.attributesOfItem(atPath: dir + "/ca/ca-key.pem")[.posixPermissions] as? NSNumber)?.intValue
+        XCTAssertEqual(mode, 0o600)
+        server = try ServerProcess(arguments: ["--user", "alice:alicekey", "--nodes", "0"], dataDir: dir)
+        server.stop()
+        XCTAssertEqual(try String(contentsOfFile: dir + "/ca/ca.pem", encoding: .utf8), first, "kept, not remade")
+        // A CA key without its certificate stops the start with one line, rather than a new CA nodes do not trust.
+        try FileManager.default.removeItem(atPath: dir + "/ca/ca.pem")
+        let broken = try runProgram(ServerProcess.binary, ["--listen", "127.0.0.1:0", "--data-dir", dir, "--user", "alice:alicekey"])
+        XCTAssertEqual(broken.code, 1)
+        XCTAssertTrue(broken.err.contains("node CA is incomplete"), broken.err)
+    }
+
     /// Runs an async closure from a synchronous test.
     func awaitResult<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let box = ResultBox<T>()
