@@ -45,10 +45,7 @@ public final class ControlPlane: Sendable {
     @discardableResult
     func write<T>(_ body: (Tx) throws -> T) throws -> T {
         let (value, events) = try store.write(body)
-        for var e in events {
-            e.json = (try? Tx.encoder.encode(e.event)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-            self.events.publish(e)
-        }
+        for e in events { self.events.publish(e) }
         return value
     }
 

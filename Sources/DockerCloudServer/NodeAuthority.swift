@@ -74,7 +74,9 @@ struct NodeAuthority: Sendable {
         if let text = try PrivateFiles.readText(certPath), try PrivateFiles.readText(keyPath) != nil,
            let existing = try? Certificate(pemEncoded: text), existing.issuer == certificate.subject,
            existing.notValidAfter > Date().addingTimeInterval(30 * 86_400) {
-            try PrivateFiles.write(clientDir + "/ca.pem", Data(certificatePEM.utf8))
+            if try PrivateFiles.readText(clientDir + "/ca.pem") != certificatePEM {
+                try PrivateFiles.write(clientDir + "/ca.pem", Data(certificatePEM.utf8))
+            }
             return
         }
         let p256 = P256.Signing.PrivateKey()

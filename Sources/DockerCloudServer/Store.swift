@@ -1,6 +1,7 @@
 import DockerCloudAPI
 import Foundation
 import GRDB
+import Synchronization
 
 /// A resource kept in the store: its JSON document plus the few columns lists filter and sort on.
 protocol StoredResource: Codable, Sendable {
@@ -22,10 +23,31 @@ extension StoredResource {
 
 /// An event with the namespace it belongs to, which decides who may see it on the stream.
 struct NamespacedEvent: Sendable {
-    var namespace: String
-    var event: Event
-    /// The event as the stream sends it, encoded once when published rather than once per subscriber.
-    var json = ""
+    let namespace: String
+    let event: Event
+    private let wire = EncodedEvent()
+
+    init(namespace: String, event: Event) {
+        self.namespace = namespace
+        self.event = event
+    }
+
+    /// The event as the stream sends it: encoded by the first subscriber that sends it and shared
+    /// by the others (a write nobody listens to encodes nothing); "" if it cannot be encoded.
+    var json: String { wire.json(event) }
+
+    private final class EncodedEvent: Sendable {
+        private let cached = Mutex<String?>(nil)
+
+        func json(_ event: Event) -> String {
+            cached.withLock { cached in
+                if let cached { return cached }
+                let json = (try? Tx.encoder.encode(event)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+                cached = json
+                return json
+            }
+        }
+    }
 }
 
 /// The SQLite store. Every object is one row holding its API JSON, so that a list is a range scan

@@ -91,7 +91,10 @@ extension ControlPlane {
                     && parent.map { e.event.parents.contains($0) } ?? true
             }
             await untilClosed(inbound) {
-                for await e in stream where !e.json.isEmpty { try await outbound.write(.text(e.json)) }
+                for await e in stream {
+                    let json = e.json
+                    if !json.isEmpty { try await outbound.write(.text(json)) }
+                }
             }
         case .logs(let owners, let source, let tail, let follow):
             await serveLogs(owners: owners, source: source, tail: tail, follow: follow, inbound: inbound, outbound: outbound)
@@ -178,36 +181,61 @@ extension ControlPlane {
     /// with `ProcessInput`'s backpressure it is also what one session can hold of unread input.
     static let maxInputMessage = 1 << 20
 
-    /// The container's stdio: output frames as exec sends them; text or binary messages go to its
-    /// stdin when it keeps one open. Ends when the container's process ends or the client leaves.
-    func serveAttach(container: ContainerSpec, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        guard let ops = driver as? any ContainerOperations else { return }
-        let input = ProcessInput()
-        let reader = Task {
+    /// The client's side of a process session: its messages fed to the process's stdin until it
+    /// leaves, and a signal of that (which can be waited for without stopping the feeding).
+    struct ClientInput {
+        let task: Task<Void, Never>
+        let left: AsyncStream<Void>
+    }
+
+    /// Feeds the client's messages to `input`, then ends the input. `control` may take a text
+    /// message for itself (true: it is not input).
+    static func feed(_ input: ProcessInput, from inbound: WebSocketInboundStream,
+                     control: @escaping @Sendable (String) -> Bool = { _ in false }) -> ClientInput {
+        let (left, leaving) = AsyncStream<Void>.makeStream()
+        let task = Task {
             do {
-                for try await message in inbound.messages(maxSize: Self.maxInputMessage) {
+                for try await message in inbound.messages(maxSize: maxInputMessage) {
                     switch message {
-                    case .text(let t): await input.send(Array(t.utf8))
+                    case .text(let t): if !control(t) { await input.send(Array(t.utf8)) }
                     case .binary(let b): await input.send(Array(b.readableBytesView))
                     }
                 }
             } catch {}
             input.finish()
+            leaving.finish()
         }
+        return ClientInput(task: task, left: left)
+    }
+
+    /// Runs `process` (an exec'd command, an attachment) while the client feeds it; its result, or
+    /// nil when the client left first, which cancels the process: a session is the client's, not
+    /// left running unseen, holding the connection until the process ends. The client's input
+    /// keeps being read after the process ends, until the caller stops it.
+    static func untilClientLeaves<T: Sendable>(_ client: ClientInput, _ process: @escaping @Sendable () async throws -> T) async throws -> T? {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await process() }
+            group.addTask { for await _ in client.left {}; return nil }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+    }
+
+    /// The container's stdio: output frames as exec sends them; text or binary messages go to its
+    /// stdin when it keeps one open. Ends when the container's process ends or the client leaves
+    /// (a detach: the container runs on).
+    func serveAttach(container: ContainerSpec, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+        guard let ops = driver as? any ContainerOperations else { return }
+        let input = ProcessInput()
+        let client = Self.feed(input, from: inbound)
         do {
-            // The session ends with the process, or when the client leaves (a detach: the container runs on).
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    try await ops.attach(container, input: input) { stream, bytes in await Self.writeOutput(outbound, stream, bytes) }
-                }
-                group.addTask { await reader.value }
-                try await group.next()
-                group.cancelAll()
+            _ = try await Self.untilClientLeaves(client) {
+                try await ops.attach(container, input: input) { stream, bytes in await Self.writeOutput(outbound, stream, bytes) }
             }
         } catch {
             await Self.writeError(outbound, error)
         }
-        reader.cancel()
+        client.task.cancel()
         input.finish()
         try? await outbound.close(.normalClosure, reason: nil)
     }
@@ -216,40 +244,23 @@ extension ControlPlane {
         let input = ProcessInput()
         let (sizes, resize) = AsyncStream<(width: Int, height: Int)>.makeStream(bufferingPolicy: .bufferingNewest(1))
         struct Resize: Decodable { var type: String; var width: Int; var height: Int }
-        let reader = Task {
-            do {
-                for try await message in inbound.messages(maxSize: Self.maxInputMessage) {
-                    switch message {
-                    case .text(let t):
-                        if t.hasPrefix("{\"type\":\"resize\"") {
-                            if let r = try? JSONDecoder().decode(Resize.self, from: Data(t.utf8)), (1...10_000).contains(r.width), (1...10_000).contains(r.height) {
-                                resize.yield((r.width, r.height))
-                            }
-                            continue
-                        }
-                        // Without a terminal, Ctrl-D alone is docker-cloud's end of input (1.0.9's
-                        // protocol has no other way to say it): the command reads end-of-file.
-                        if !tty, t == "\u{04}" { input.finish(); continue }
-                        await input.send(Array(t.utf8))
-                    case .binary(let b): await input.send(Array(b.readableBytesView))
-                    }
+        let client = Self.feed(input, from: inbound) { t in
+            if t.hasPrefix("{\"type\":\"resize\"") {
+                if let r = try? JSONDecoder().decode(Resize.self, from: Data(t.utf8)), (1...10_000).contains(r.width), (1...10_000).contains(r.height) {
+                    resize.yield((r.width, r.height))
                 }
-            } catch {}
-            input.finish()
-            resize.finish()
+                return true
+            }
+            // Without a terminal, Ctrl-D alone is docker-cloud's end of input (1.0.9's protocol
+            // has no other way to say it): the command reads end-of-file.
+            if !tty, t == "\u{04}" { input.finish(); return true }
+            return false
         }
         let driver = self.driver
         let io = ExecIO(tty: tty, input: input, resize: sizes, output: { stream, bytes in await Self.writeOutput(outbound, stream, bytes) })
         let code: Int?
         do {
-            // The session is the client's: when it leaves (its websocket closed) the command is
-            // cancelled rather than left running unseen, holding the session until it ends.
-            code = try await withThrowingTaskGroup(of: Int?.self) { group in
-                group.addTask { try await driver.exec(container, command: command, io: io) }
-                group.addTask { await withTaskCancellationHandler { await reader.value } onCancel: { reader.cancel() }; return nil }
-                defer { group.cancelAll() }
-                return try await group.next() ?? nil
-            }
+            code = try await Self.untilClientLeaves(client) { try await driver.exec(container, command: command, io: io) }
         } catch {
             await Self.writeError(outbound, error)
             code = 126
@@ -262,7 +273,7 @@ extension ControlPlane {
         // A moment before closing: a client that writes stdin in a loop (docker-cloud 1.0.9 without
         // a terminal) reads the last output first instead of losing it to a reset connection.
         try? await Task.sleep(for: .milliseconds(250))
-        reader.cancel()
+        client.task.cancel()
         input.finish()
         resize.finish()
         // The exit status travels in the close reason, where clients that do not know it ignore it.

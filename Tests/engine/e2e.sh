@@ -588,6 +588,14 @@ want "--tag x: containers on the other dockerd (2)" "$(count "$(eids "$dk2_sock"
 verdict "9c tags: a service with --tag x lands only on the node tagged x"
 want "node ls" "$(dc node ls --format '{{.state}}' | tr '\n' ' ')" "Deployed Deployed "
 verdict "9d node ls: two Deployed nodes"
+att=$(dc service run --sync -n att --autorestart OFF -r "sh -c 'sleep 3; echo attached-bye'" $img 2>"$work/att.err"); rc=$?
+want "service run att exit code ($(tr '\n' ' ' <"$work/att.err" | head -c 200))" "$rc" 0
+t0=$(date +%s%N)
+out=$(timeout 20 "$bin/docker-cloud" container attach --no-stdin att-1 2>&1); rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+ok "container attach shows the process's output ($(head -c 200 <<<"$out"))" grep -q attached-bye <<<"$out"
+ok "container attach ends with the process (after $ms ms, exit $rc), not when the client gives up" test "$rc" != 124 -a "$ms" -lt 15000
+verdict "9e container attach ends when the container's process ends"
 srvB_pid=$srv_pid srvB_log=$srv_log srvB_rest=$DOCKERCLOUD_REST_HOST srvB_stream=$DOCKERCLOUD_STREAM_HOST
 
 # === 10. an old Engine API version: no Init
