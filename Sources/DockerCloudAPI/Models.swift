@@ -289,6 +289,9 @@ public struct Service: Codable, Equatable, Sendable {
     public var deployment_strategy = "EMPTIEST_NODE"
     public var tags: [Tag] = []
     public var autoredeploy = false
+    /// Our extension: the containers move off a node that stays unreachable, as those of
+    /// HIGH_AVAILABILITY services do.
+    public var reschedule = false
     public init() {}
 }
 

@@ -43,12 +43,15 @@ extension NodeCommands {
     static func byo(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let api = ctx.api
         let reply = try api.send("POST", api.path(.token))
-        let token = try api.decode(JSONValue.self, reply)["token"]?.stringValue ?? ""
+        let answer = try api.decode(JSONValue.self, reply)
+        let token = answer["token"]?.stringValue ?? ""
+        // A server that serves its own join script names the command; Docker Cloud's was fixed.
+        let command = answer["command"]?.stringValue ?? "curl -Ls https://get.cloud.docker.com/ | sudo -H sh -s \(token)"
         Output.out("""
         Docker Cloud lets you use your own servers as nodes to run containers. For this you have to install our agent.
         Run the following command on your server:
 
-        \tcurl -Ls https://get.cloud.docker.com/ | sudo -H sh -s \(token)
+        \t\(command)
 
 
         """)

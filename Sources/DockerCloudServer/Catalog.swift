@@ -12,6 +12,9 @@ struct Catalog: Sendable {
     struct RegionInfo: Sendable { var name: String; var label: String; var zones: [String] }
     struct ProviderInfo: Sendable { var name: String; var label: String; var regions: [RegionInfo]; var types: [TypeInfo] }
 
+    /// Hosts users bring (`docker-cloud node byo`): Docker engines reached over mutual TLS.
+    static let broughtProvider = "byon"
+
     let providers: [ProviderInfo] = [
         ProviderInfo(name: "local", label: "Local nodes", regions: [RegionInfo(name: "local", label: "Local", zones: [])],
                      types: [TypeInfo(name: "local", label: "Local node", cpu: 2, memory: 2048)]),
@@ -34,6 +37,8 @@ struct Catalog: Sendable {
             TypeInfo(name: "t2.small", label: "T2 Small", cpu: 1, memory: 2048), TypeInfo(name: "t2.medium", label: "T2 Medium", cpu: 2, memory: 4096),
             TypeInfo(name: "m4.large", label: "M4 Large", cpu: 2, memory: 8192),
         ]),
+        ProviderInfo(name: broughtProvider, label: "Bring your own node", regions: [RegionInfo(name: broughtProvider, label: "Your own hosts", zones: [])],
+                     types: [TypeInfo(name: broughtProvider, label: "Your own host", cpu: 1, memory: 1024)]),
     ]
 
     var providerObjects: [Provider] {

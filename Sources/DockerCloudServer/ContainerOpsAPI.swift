@@ -65,14 +65,13 @@ extension ControlPlane {
     /// The container, its spec for the driver, and the driver's operations; refuses what its
     /// state or node cannot do.
     private func operable(_ caller: Caller, _ uuid: String, _ op: String) throws -> (Container, ContainerSpec, any ContainerOperations) {
-        let ops = try engineOperations(op)
         let (c, spec) = try runnable(caller, uuid, op, as: ControlPlane.operationWords[op]?.verb)
-        return (c, spec, ops)
+        return (c, spec, try engineOperations(op, node: spec.node))
     }
 
     /// The driver's engine operations, or the 400 that says this server's nodes have none.
-    func engineOperations(_ op: String) throws -> any ContainerOperations {
-        guard let ops = driver as? any ContainerOperations else {
+    func engineOperations(_ op: String, node: NodeSpec) throws -> any ContainerOperations {
+        guard let ops = driver.operations(for: node) else {
             throw APIError.badRequest("Container \(ControlPlane.operationWords[op]?.command ?? op) needs nodes with a Docker engine; this server's nodes are simulated (docker-cloud-server --engine)")
         }
         return ops

@@ -315,6 +315,10 @@ struct ControlPlaneConfig: Sendable {
     var maxConnectionsPerClient = 256
     /// The CA of this server's nodes (DATA/ca); none for an --in-memory server, which keeps nothing.
     var nodeAuthority: NodeAuthority?
+    /// How long a node may be unreachable before the containers that may move do (LostNodes.swift).
+    var rescheduleAfter: Duration = .seconds(30)
+    /// How long a `node byo` token can be used.
+    var joinTokenLifetime: TimeInterval = 3600
 }
 
 /// The operator's `--allow-privileged`: every namespace, some, or none.

@@ -14,6 +14,8 @@ final class RuntimeState: Sendable {
 
     /// Runs the control plane stopped because their health check failed (so their exit says why).
     let unhealthyRuns = Mutex<[String: Int]>([:])
+    /// Unreachable nodes → the move of their containers due after the grace period (LostNodes.swift).
+    let pendingMoves = Mutex<[String: Task<Void, Never>]>([:])
 
     func markExited(_ uuid: String, _ run: Int) { exitedRuns.withLock { $0[uuid] = run } }
     func hasExited(_ uuid: String, _ run: Int) -> Bool { exitedRuns.withLock { $0[uuid] == run } }
@@ -737,7 +739,7 @@ extension ControlPlane {
 
     /// Follows a container that kept running on its engine while the server was away; its log
     /// continues from the last line stored.
-    private func adopt(_ uuid: String) async {
+    func adopt(_ uuid: String) async {
         let prepared: (ContainerSpec, String?, String, Int?, [String])? = try? read { tx in
             guard let c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid),
                   let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)) else { return nil }

@@ -113,9 +113,23 @@ extension ControlPlane {
         return ids
     }
 
+    /// A cluster of hosts brought by users: nodes join it (`node byo` tokens naming it) rather
+    /// than being made, so deploying or scaling up waits for them.
+    static func isBrought(_ nc: NodeCluster) -> Bool {
+        nc.node_type == ResourceURI.nodeType(Catalog.broughtProvider, Catalog.broughtProvider)
+    }
+
     func prepareScale(_ tx: Tx, _ nc: NodeCluster, _ ns: String) throws -> Work {
         let nodes = try tx.children(Node.self, parent: nc.uuid).filter { $0.state != "Terminated" }
         let uuid = nc.uuid
+        if nc.target_num_nodes > nodes.count, Self.isBrought(nc) {
+            let missing = nc.target_num_nodes - nodes.count
+            return { [self] in
+                if let a = ControlPlane.currentAction { try? write { tx in try actionLog(tx, a, "Waiting for \(missing) more host(s) to join with `docker-cloud node byo` tokens for this cluster\n") } }
+                settleCluster(uuid)
+                return true
+            }
+        }
         if nc.target_num_nodes > nodes.count {
             let ids = try addNodes(tx, nc, ns, count: nc.target_num_nodes - nodes.count)
             return { let ok = await self.deployNodes(ids); self.settleCluster(uuid); return ok }
@@ -137,8 +151,12 @@ extension ControlPlane {
                 try Lifecycle.nodeCluster.check("deploy", nc.state)
                 nc.state = "Deploying"
                 try tx.put(nc, namespace: ns, event: "update", resourceURI: nc.resource_uri)
-                let ids = try addNodes(tx, nc, ns, count: nc.target_num_nodes)
-                work = { let ok = await self.deployNodes(ids); self.settleCluster(uuid); return ok }
+                if Self.isBrought(nc) {
+                    work = try prepareScale(tx, nc, ns)
+                } else {
+                    let ids = try addNodes(tx, nc, ns, count: nc.target_num_nodes)
+                    work = { let ok = await self.deployNodes(ids); self.settleCluster(uuid); return ok }
+                }
             default:
                 try Lifecycle.nodeCluster.check("terminate", nc.state)
                 nc.state = "Terminating"
@@ -244,6 +262,10 @@ extension ControlPlane {
                 n.destroyed_datetime = APIDate.rfc1123(Date())
                 n.current_num_containers = 0
                 try tx.put(n, namespace: ns, event: "delete", parents: n.node_cluster.map { [$0] } ?? [], resourceURI: n.resource_uri)
+                if nodeSpec(n).provider == Catalog.broughtProvider {
+                    try revokeBroughtNode(tx, id)
+                    nodeHosts.withLock { _ = $0.removeValue(forKey: id) }
+                }
                 let services = Set(try tx.all(Container.self, where: "parent2 = ?", [id]).compactMap(\.indexParent))
                 for s in services { try refreshService(tx, s) }
             }
@@ -260,8 +282,10 @@ extension ControlPlane {
         let nodes = try tx.children(Node.self, parent: uuid).filter { $0.state != "Terminated" }
         nc.nodes = nodes.map(\.resource_uri)
         nc.current_num_nodes = nodes.count
-        if nc.state != "Terminated", settle || !["Deploying", "Scaling", "Terminating"].contains(nc.state) {
-            let deployed = nodes.filter { $0.state == "Deployed" }.count
+        let deployed = nodes.filter { $0.state == "Deployed" }.count
+        // Brought hosts are waited for: the cluster deploys (or scales) until enough have joined.
+        let waiting = Self.isBrought(nc) && ["Deploying", "Scaling"].contains(nc.state) && nodes.count < nc.target_num_nodes
+        if nc.state != "Terminated", !waiting, settle || !["Deploying", "Scaling", "Terminating"].contains(nc.state) {
             if nodes.isEmpty { nc.state = nc.deployed_datetime == nil && nc.state == "Init" ? "Init" : "Empty cluster" }
             else if deployed == nodes.count && deployed >= nc.target_num_nodes { nc.state = "Deployed" }
             else if deployed > 0 { nc.state = "Partly deployed" }
@@ -314,15 +338,21 @@ extension ControlPlane {
                 let stale = ok && (lastSeenWritten[node.uuid].map { now - $0 > .seconds(60) } ?? true)
                 guard node.state != wanted || stale else { continue }
                 if stale { lastSeenWritten[node.uuid] = now }
-                try? write { tx in
+                let changed = (try? write { tx -> Bool in
                     guard var n = try tx.get(Node.self, node.uuid), let ns = try tx.namespace(of: Node.self, node.uuid),
-                          n.state == "Deployed" || n.state == "Unreachable" else { return }
+                          n.state == "Deployed" || n.state == "Unreachable" else { return false }
                     let changed = n.state != wanted
                     if changed { logger.notice("node \(n.uuid) is \(wanted.lowercased())") }
                     n.state = wanted
                     if ok { n.last_seen = APIDate.rfc1123(Date()) }
                     try tx.put(n, namespace: ns, event: changed ? "update" : nil, parents: n.node_cluster.map { [$0] } ?? [], resourceURI: n.resource_uri)
-                }
+                    if let c = n.node_cluster, changed { try refreshCluster(tx, ResourceURI.lastSegment(c)) }
+                    return changed
+                }) ?? false
+                // What a lost node's containers do next (LostNodes.swift); a return reconciles its
+                // engine before the next check.
+                if changed && !ok { nodeLost(node.uuid) }
+                if changed && ok { await nodeReturned(node.uuid) }
             }
         }
     }

@@ -29,6 +29,9 @@ public struct ServerOptions: Sendable {
     var hostAccess: HostAccess { allowPrivileged ?? (engines.isEmpty ? .all : .namespaces([])) }
     public var domain = "dockercloud.local"
     public var transitionDelay: Duration = .milliseconds(50)
+    /// How long a node may be unreachable before its movable containers move (LostNodes.swift).
+    public var rescheduleAfter: Duration = .seconds(30)
+    public var joinTokenLifetime: TimeInterval = 3600
     public var publicURLOverride: String?
     /// `--tls-cert FILE --tls-key FILE`: HTTPS and WSS on the listener.
     public var tlsCertificateFile: String?
@@ -98,6 +101,10 @@ public struct ServerOptions: Sendable {
                                  Let every namespace (or those named) use settings that reach the
                                  host: privileged, host bind mounts, net/pid host, cap_add, devices.
                                  Default: allowed with simulated nodes, refused (403) with engines
+          --reschedule-after S   Seconds a node may stay unreachable before the containers of its
+                                 HIGH_AVAILABILITY services are started on other nodes (default 30)
+          --join-token-lifetime S
+                                 Seconds a node byo join token can be used (default 3600)
           --delay MS             Duration of simulated transitions: node deploys, container starts
                                  (default 50)
           --domain DOMAIN        DNS domain of generated names (default dockercloud.local)
@@ -229,6 +236,10 @@ public struct ServerOptions: Sendable {
                 }
                 if flag == "--max-failed-logins" { o.maxFailedLogins = n } else { o.maxConnectionsPerClient = n }
             case "--quota": try o.quotas.set(try value(flag))
+            case "--reschedule-after", "--join-token-lifetime":
+                let v = try value(flag)
+                guard let n = Int(v), (1...86_400).contains(n) else { throw UsageError(description: "\(flag): expected seconds from 1 to 86400, got '\(v)'") }
+                if flag == "--reschedule-after" { o.rescheduleAfter = .seconds(n) } else { o.joinTokenLifetime = TimeInterval(n) }
             case "--delay":
                 let v = try value(flag)
                 guard let ms = Int(v), (0...60000).contains(ms) else { throw UsageError(description: "--delay: expected milliseconds from 0 to 60000, got '\(v)'") }

@@ -315,11 +315,28 @@ extension ControlPlane {
                           answer: .model(NodeType.self)) { p, c in
             try p.catalogEntry(Catalog.shared.nodeTypeObjects, id: c.param("provider") + "/" + c.param("name")) { ResourceURI.lastSegment($0.provider) + "/" + $0.name }
         })
-        r.append(APIRoute(method: .post, subsystem: .infra, path: [lit("token")], summary: "A token for bringing your own node", status: .created,
-                          answer: .schema(["type": "object", "properties": ["token": ["type": "string"], "namespace": ["type": "string"]], "required": ["token", "namespace"]])) { _, c in
-            let token = newUUID().replacingOccurrences(of: "-", with: "")
-            return try .json(["token": token, "namespace": c.caller.namespace], status: .created)
+        // Bringing your own node (BroughtNodes.swift): the token is the credential of the join calls.
+        let joinToken: JSONValue = ["type": "object", "properties": [
+            "token": ["type": "string"], "namespace": ["type": "string"], "expires": ["type": "string"],
+            "command": ["type": "string"], "script": ["type": "string"], "node_cluster": ["type": ["string", "null"]],
+        ], "required": ["token", "namespace"]]
+        r.append(APIRoute(method: .post, subsystem: .infra, path: [lit("token")], summary: "A one-time token for bringing your own node (optionally into a byon node cluster)",
+                          body: .schema(["type": "object", "properties": ["node_cluster": ["type": "string"]]]),
+                          status: .created, answer: .schema(joinToken)) { p, c in
+            try p.createJoinToken(c.req, c.caller)
         })
+        r.append(APIRoute(method: .get, subsystem: .infra, path: [lit("token"), lit("join.sh")], summary: "The script a host runs to join with a token (POSIX sh, openssl, curl)",
+                          answer: .binary("text/x-shellscript"), authenticated: false) { p, _ in p.joinScript() })
+        r.append(APIRoute(method: .post, subsystem: .infra, path: [lit("token"), lit("sign")], summary: "Sign a joining host engine's certificate request with a token",
+                          body: .schema(["type": "object", "properties": ["token": ["type": "string"], "csr": ["type": "string"], "address": ["type": "string"],
+                                                                          "port": ["type": "integer", "minimum": 1, "maximum": 65535]]]),
+                          requiredFields: ["token", "csr"], status: .created,
+                          answer: .schema(["type": "object", "properties": ["certificate": ["type": "string"], "ca": ["type": "string"], "address": ["type": "string"], "port": ["type": "string"]]]),
+                          authenticated: false) { p, c in try p.signJoiningHost(c.req) })
+        r.append(APIRoute(method: .post, subsystem: .infra, path: [lit("token"), lit("register")], summary: "Register a joining host, whose engine now serves the signed certificate, as a node",
+                          body: .schema(["type": "object", "properties": ["token": ["type": "string"], "name": ["type": "string"]]]),
+                          requiredFields: ["token"], status: .created, answer: .model(Node.self),
+                          authenticated: false) { p, c in try await p.registerJoiningHost(c.req) })
         // Node clusters
         r.append(APIRoute(method: .get, subsystem: .infra, path: [lit("nodecluster")], summary: "List node clusters", sqlFilters: [
             "region": .sql("json_extract(body, '$.region') = ?"), "node_type": .sql("json_extract(body, '$.node_type') = ?"),

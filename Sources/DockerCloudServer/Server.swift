@@ -40,14 +40,22 @@ public final class DockerCloudServer: Sendable {
         config.hostAccess = options.hostAccess
         config.maxFailedLogins = options.maxFailedLogins
         config.maxConnectionsPerClient = options.maxConnectionsPerClient
+        config.rescheduleAfter = options.rescheduleAfter
+        config.joinTokenLifetime = options.joinTokenLifetime
         // Made at the first start and kept: nodes brought to this server trust it (NodeAuthority.swift).
         config.nodeAuthority = options.inMemory ? nil : try NodeAuthority.open(dir: options.dataDir + "/ca")
-        let driver: any NodeDriver
+        var driver: any NodeDriver
         if options.engines.isEmpty {
             driver = SimulatedDriver(delay: options.transitionDelay)
         } else {
             driver = try EngineDriver(endpoints: options.engines, maxVersion: options.engineAPIVersion,
                                       serverID: try store.serverID(), logger: logger)
+        }
+        // Hosts brought by users are engines reached with the CA's client certificate.
+        if let authority = config.nodeAuthority {
+            let brought = try EngineDriver(endpoints: [], nodeTLS: .init(certDirectory: authority.clientDir),
+                                           maxVersion: options.engineAPIVersion, serverID: try store.serverID(), logger: logger)
+            driver = RoutingDriver(own: driver, brought: brought)
         }
         plane = ControlPlane(store: store, accounts: accounts, driver: driver, config: config, logger: logger)
     }

@@ -14,11 +14,11 @@ struct ServiceSpec {
         "roles", "privileged", "deployment_strategy", "tags", "autoredeploy", "net", "pid", "working_dir",
         "cpu_shares", "cpuset", "memory", "memory_swap", "labels", "user", "hostname", "domainname", "mac_address",
         "cgroup_parent", "tty", "stdin_open", "dns", "dns_search", "cap_add", "cap_drop", "devices", "extra_hosts",
-        "security_opt", "read_only",
+        "security_opt", "read_only", "reschedule",
     ]
 
     /// Fields whose change does not alter what runs in the containers, so it leaves the service synchronized.
-    static let nonContainerFields: Set<String> = ["nickname", "target_num_containers", "tags", "autoredeploy",
+    static let nonContainerFields: Set<String> = ["nickname", "target_num_containers", "tags", "autoredeploy", "reschedule",
                                                   "deployment_strategy", "sequential_deployment", "name"]
 
     /// Letters, digits, '-' and '_', up to 64, starting with a letter or digit: a name that works in
@@ -89,6 +89,7 @@ struct ServiceSpec {
         }
         if let v = try body.tags() { service.tags = v }
         if let v = try body.bool("autoredeploy") { service.autoredeploy = v }
+        if let v = try body.bool("reschedule") { service.reschedule = v }
         if let v = try body.choice("net", Choices.net) { service.net = v }
         if let v = try body.choice("pid", Choices.pid) { service.pid = v }
         if body.has("working_dir") { service.working_dir = try body.string("working_dir") ?? "/" }

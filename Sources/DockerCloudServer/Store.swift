@@ -135,6 +135,30 @@ final class Store: Sendable {
         migrator.registerMigration("v4-quota-index") { db in
             try db.execute(sql: "CREATE INDEX objects_quota ON objects(kind, namespace, state)")
         }
+        // Bring your own node: one-time join tokens (only their hashes) and the certificate each
+        // brought node was given (BroughtNodes.swift).
+        migrator.registerMigration("v5-brought-nodes") { db in
+            try db.execute(sql: """
+                CREATE TABLE join_tokens (
+                    hash TEXT PRIMARY KEY,
+                    namespace TEXT NOT NULL,
+                    cluster TEXT,
+                    expires REAL NOT NULL,
+                    state TEXT NOT NULL,
+                    address TEXT,
+                    port INTEGER,
+                    certificate_sha256 TEXT,
+                    certificate_serial TEXT
+                );
+                CREATE TABLE node_certificates (
+                    node TEXT PRIMARY KEY,
+                    serial TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    issued TEXT NOT NULL,
+                    revoked TEXT
+                );
+                """)
+        }
         try migrator.migrate(db)
     }
 

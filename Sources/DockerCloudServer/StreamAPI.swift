@@ -74,8 +74,8 @@ extension ControlPlane {
             // terminal on its side) asks for plain pipes.
             return .exec(container: spec, command: req.queryValue("command") ?? "sh", tty: try flag("tty", default: true))
         case (.app, "container", 3, "stats"), (.app, "container", 3, "attach"):
-            _ = try engineOperations(s[2])
             let (_, spec) = try runnable(caller, s[1], s[2], as: ControlPlane.operationWords[s[2]]?.verb)
+            _ = try engineOperations(s[2], node: spec.node)
             return s[2] == "stats" ? .stats(container: spec) : .attach(container: spec)
         default:
             throw APIError.notFound("No stream endpoint at \(req.rawPath)")
@@ -101,7 +101,7 @@ extension ControlPlane {
         case .exec(let container, let command, let tty):
             await serveExec(container: container, command: command, tty: tty, inbound: inbound, outbound: outbound)
         case .stats(let container):
-            guard let ops = driver as? any ContainerOperations else { return }
+            guard let ops = driver.operations(for: container.node) else { return }
             await untilClosed(inbound) {
                 try await ops.streamStats(container) { sample in
                     try await outbound.write(.text(String(decoding: sample, as: UTF8.self)))
@@ -225,7 +225,7 @@ extension ControlPlane {
     /// stdin when it keeps one open. Ends when the container's process ends or the client leaves
     /// (a detach: the container runs on).
     func serveAttach(container: ContainerSpec, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        guard let ops = driver as? any ContainerOperations else { return }
+        guard let ops = driver.operations(for: container.node) else { return }
         let input = ProcessInput()
         let client = Self.feed(input, from: inbound)
         do {

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -146,12 +147,18 @@ struct EngineConnector: Sendable {
 
     func connect() async throws -> WireChannel {
         let tls = self.tls
+        let pin = endpoint.pinnedCertificateSHA256
         let serverName: String?
         if case .tcp(let host, _) = endpoint.address, !host.isIPAddress { serverName = host } else { serverName = nil }
         let initializer: @Sendable (Channel) -> EventLoopFuture<WireChannel> = { channel in
             channel.eventLoop.makeCompletedFuture {
                 let pipeline = channel.pipeline.syncOperations
-                if let tls {
+                if let tls, let pin {
+                    try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil) { presented, verdict in
+                        let leaf = presented.first.flatMap { try? $0.toDERBytes() }
+                        verdict.succeed(leaf.map { Array(SHA256.hash(data: $0)) == pin } == true ? .certificateVerified : .failed)
+                    })
+                } else if let tls {
                     try pipeline.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: serverName))
                 }
                 let encoder = HTTPRequestEncoder()

@@ -26,10 +26,15 @@ public struct EngineEndpoint: Sendable, Hashable, CustomStringConvertible {
 
     public var address: Address
     public var tls: TLSFiles?
+    /// The SHA-256 of the one certificate (DER) the engine may present (a node brought by a
+    /// user: its certificate was signed for it and recorded). With a pin the CA and host name
+    /// checks give way to it: nothing else is accepted, whoever signed it.
+    public var pinnedCertificateSHA256: [UInt8]?
 
-    public init(address: Address, tls: TLSFiles? = nil) {
+    public init(address: Address, tls: TLSFiles? = nil, pinnedCertificateSHA256: [UInt8]? = nil) {
         self.address = address
         self.tls = tls
+        self.pinnedCertificateSHA256 = pinnedCertificateSHA256
     }
 
     public struct ParseError: Error, CustomStringConvertible {

@@ -6,6 +6,9 @@
 #   dockerd.sh check              exit 0 if an engine can run here; else print why, exit 1
 #   dockerd.sh start DIR [FLAGS]  start one (extra dockerd flags allowed), print its socket path
 #   dockerd.sh stop DIR           remove its containers, stop it by its pid, unmount, delete DIR
+#                                 (also a host joined with the join script's --prefix DIR layout:
+#                                 DIR/run/docker.pid and DIR/run/docker.sock)
+#   dockerd.sh import DIR         import local/busybox:latest into the engine at DIR
 #
 # DIR must be short (unix socket paths are limited to 107 bytes): /tmp/dk.XXXX suits.
 set -euo pipefail
@@ -18,7 +21,9 @@ why_not() {
   command -v curl >/dev/null || { echo "no curl"; return; }
 }
 
-api() { curl -sS --max-time 30 --unix-socket "$1/docker.sock" "${@:2}"; }
+# The socket of the engine in DIR: ours, or the join script's layout.
+sock() { if [ -S "$1/run/docker.sock" ]; then echo "$1/run/docker.sock"; else echo "$1/docker.sock"; fi; }
+api() { curl -sS --max-time 30 --unix-socket "$(sock "$1")" "${@:2}"; }
 
 # Alive, and not a zombie that PID 1 has not reaped yet (a daemon killed with -9 by a test).
 alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; }
@@ -65,6 +70,7 @@ stop() {
   local dir=$1 pid=""
   [ -d "$dir" ] || return 0
   [ -f "$dir/dockerd.pid" ] && pid=$(cat "$dir/dockerd.pid")
+  [ -n "$pid" ] || { [ -f "$dir/run/docker.pid" ] && pid=$(cat "$dir/run/docker.pid"); }
   [ -n "$pid" ] || { [ -f "$dir/launcher.pid" ] && pid=$(cat "$dir/launcher.pid"); }
   if alive "$pid"; then
     # A frozen daemon (a test's SIGSTOP) must be thawed to stop.
@@ -91,5 +97,6 @@ case "${1:-}" in
   check) reason=$(why_not); [ -z "$reason" ] || { echo "$reason"; exit 1; } ;;
   start) [ $# -ge 2 ] || { echo "usage: $0 start DIR [FLAGS]" >&2; exit 2; }; shift; start "$@" ;;
   stop) [ $# -eq 2 ] || { echo "usage: $0 stop DIR" >&2; exit 2; }; stop "$2" ;;
-  *) echo "usage: $0 check | start DIR [FLAGS] | stop DIR" >&2; exit 2 ;;
+  import) [ $# -eq 2 ] || { echo "usage: $0 import DIR" >&2; exit 2; }; import_busybox "$2" ;;
+  *) echo "usage: $0 check | start DIR [FLAGS] | stop DIR | import DIR" >&2; exit 2 ;;
 esac

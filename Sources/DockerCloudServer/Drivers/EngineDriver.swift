@@ -30,7 +30,14 @@ final class EngineDriver: NodeDriver {
         var oomKilled = false
     }
 
-    let hosts: [Host]
+    /// The engines given with `--engine`, in order (new nodes go round-robin over them).
+    let configured: [Host]
+    /// Every host in use: the configured ones and those of nodes brought by users, which are
+    /// made from their key when first needed (after a restart too).
+    private let table: Mutex<[String: Host]>
+    /// The server's client certificate for engines of nodes brought by users (DATA/ca/client).
+    let nodeTLS: EngineEndpoint.TLSFiles?
+    let maxVersion: APIVersion
     let serverID: String
     let logger: Logger
     /// Seconds a stop waits for the main process before the engine kills it.
@@ -42,13 +49,49 @@ final class EngineDriver: NodeDriver {
     /// "host image" pairs known to be on the engine, so a start costs no image check after the first.
     private let images = Mutex<Set<String>>([])
 
-    init(endpoints: [EngineEndpoint], maxVersion: APIVersion, serverID: String, logger: Logger) throws {
-        hosts = try endpoints.map { e in
-            Host(key: e.description, client: try EngineClient(endpoint: e, maxVersion: maxVersion,
-                                                              connectTimeout: .seconds(5), requestTimeout: .seconds(30)))
-        }
+    init(endpoints: [EngineEndpoint], nodeTLS: EngineEndpoint.TLSFiles? = nil, maxVersion: APIVersion, serverID: String, logger: Logger) throws {
+        self.maxVersion = maxVersion
+        configured = try endpoints.map { e in Host(key: e.description, client: try Self.client(e, maxVersion)) }
+        table = Mutex(Dictionary(configured.map { ($0.key, $0) }, uniquingKeysWith: { a, _ in a }))
+        self.nodeTLS = nodeTLS
         self.serverID = serverID
         self.logger = logger
+    }
+
+    private static func client(_ e: EngineEndpoint, _ maxVersion: APIVersion) throws -> EngineClient {
+        try EngineClient(endpoint: e, maxVersion: maxVersion, connectTimeout: .seconds(5), requestTimeout: .seconds(30))
+    }
+
+    /// The key of a node brought by a user: its engine's TLS address and the certificate it was
+    /// given, so that the key alone says how to reach it and whom to trust there.
+    static func broughtHostKey(address: String, port: Int, certificateSHA256: [UInt8]) -> String {
+        let host = address.contains(":") ? "[\(address)]" : address
+        return "tcp://\(host):\(port) sha256:" + certificateSHA256.map { String(format: "%02x", $0) }.joined()
+    }
+
+    private func broughtHost(_ key: String) throws -> Host? {
+        guard let nodeTLS, key.hasPrefix("tcp://"), let space = key.firstIndex(of: " ") else { return nil }
+        let pinText = key[key.index(after: space)...]
+        guard pinText.hasPrefix("sha256:") else { return nil }
+        guard let pin = ControlPlane.hexBytes(String(pinText.dropFirst("sha256:".count))), pin.count == 32 else { return nil }
+        var endpoint = try EngineEndpoint(parsing: String(key[..<space]), certDirectory: nil)
+        endpoint.tls = nodeTLS
+        endpoint.pinnedCertificateSHA256 = pin
+        return Host(key: key, client: try Self.client(endpoint, maxVersion))
+    }
+
+    /// Stops following a brought host and closes nothing else: its node was removed.
+    func forget(hostKey key: String) {
+        guard !configured.contains(where: { $0.key == key }) else { return }
+        table.withLock { _ = $0.removeValue(forKey: key) }
+        negotiated.withLock { _ = $0.remove(key) }
+        watchers.withLock { $0.removeValue(forKey: key) }?.cancel()
+        let gone = tracked.withLock { t -> [Task<Void, Never>?] in
+            let mine = t.filter { $0.value.host == key }
+            for k in mine.keys { t.removeValue(forKey: k) }
+            return mine.values.map(\.logs)
+        }
+        for task in gone { task?.cancel() }
     }
 
     deinit {
@@ -67,7 +110,14 @@ final class EngineDriver: NodeDriver {
     }
 
     private func lookup(_ node: NodeSpec) throws -> Host {
-        if let key = node.host, let h = hosts.first(where: { $0.key == key }) { return h }
+        if let key = node.host, let h = table.withLock({ $0[key] }) { return h }
+        if let key = node.host, let made = try broughtHost(key) {
+            return table.withLock { t in
+                if let h = t[key] { return h }
+                t[key] = made
+                return made
+            }
+        }
         if let key = node.host { throw DriverError(description: "node \(node.uuid) is on \(key), which this server was not started with (--engine)") }
         throw DriverError(description: "node \(node.uuid) has not been deployed to an engine")
     }
@@ -77,8 +127,9 @@ final class EngineDriver: NodeDriver {
     func deployNode(_ node: NodeSpec) async throws -> NodeFacts {
         let h: Host
         if node.host != nil { h = try await host(node) } else {
+            guard !configured.isEmpty else { throw DriverError(description: "no engine to deploy node \(node.uuid) on: bring a host with `docker-cloud node byo`") }
             let n = nextHost.wrappingAdd(1, ordering: .relaxed).oldValue
-            h = hosts[n % hosts.count]
+            h = configured[n % configured.count]
         }
         return try await facts(h)
     }
@@ -101,8 +152,11 @@ final class EngineDriver: NodeDriver {
                          graphDriver: info.Driver ?? "", publicIP: ip, host: h.key, limitations: limits)
     }
 
-    /// The node's containers stay: terminating a node is the control plane's to do container by container.
-    func terminateNode(_ node: NodeSpec) async throws {}
+    /// The node's containers are the control plane's to remove, container by container; a host
+    /// brought by a user is then forgotten (its certificate no longer opens a connection).
+    func terminateNode(_ node: NodeSpec) async throws {
+        if let key = node.host { forget(hostKey: key) }
+    }
 
     /// One slow answer is not a lost node: a ping that fails is tried once more before the node is
     /// reported unreachable (a loaded engine once took over 3 s, and a deploy then found no node).
@@ -380,7 +434,7 @@ final class EngineDriver: NodeDriver {
             }
             if let restarted {
                 restarted.startedElsewhere()
-                if let t = tracked.withLock({ $0[uuid] }), let h = hosts.first(where: { $0.key == t.host }) {
+                if let t = tracked.withLock({ $0[uuid] }), let h = table.withLock({ $0[t.host] }) {
                     startLogs(uuid, h, t.engineID, since: Date(timeIntervalSince1970: Double(event.time ?? 0)))
                 }
             }

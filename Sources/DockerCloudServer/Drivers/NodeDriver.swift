@@ -152,6 +152,12 @@ protocol NodeDriver: Sendable {
     func inventory(_ node: NodeSpec) async throws -> [FoundContainer]
     /// Runs `command` inside the running container; returns its exit code.
     func exec(_ container: ContainerSpec, command: String, io: ExecIO) async throws -> Int
+    /// The engine's own operations on the node's containers, if the node has an engine.
+    func operations(for node: NodeSpec) -> (any ContainerOperations)?
+}
+
+extension NodeDriver {
+    func operations(for node: NodeSpec) -> (any ContainerOperations)? { self as? any ContainerOperations }
 }
 
 struct DriverError: Error, CustomStringConvertible {
