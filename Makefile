@@ -19,7 +19,7 @@ APT_PACKAGES = libsqlite3-dev libcurl4-openssl-dev libedit-dev pkg-config bash-c
 # otherwise the engine tests say why they skip and `make run` uses simulated nodes.
 ENGINE_PACKAGES = docker.io busybox-static
 
-.PHONY: all build release deps run test test-swift test-e2e test-examples test-engine test-completion test-install test-sdk test-fuzz test-durability fuzz golden completions man install install-files uninstall bench clean
+.PHONY: all build release deps run test test-swift test-e2e test-examples test-engine test-byo test-completion test-install test-sdk test-fuzz test-durability fuzz golden completions man install install-files uninstall bench clean
 
 all: build
 
@@ -56,7 +56,7 @@ run: build
 
 test: build
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory test-swift test-e2e test-examples test-engine test-completion test-install test-sdk test-fuzz test-durability
+	$(MAKE) --no-print-directory test-swift test-e2e test-examples test-engine test-byo test-completion test-install test-sdk test-fuzz test-durability
 
 test-swift:
 	$(SWIFT) test --skip-build
@@ -74,6 +74,11 @@ test-examples:
 # where no engine can run).
 test-engine:
 	bash Tests/engine/e2e.sh $(BUILD_DIR)/$(CONFIG)
+
+# Bring your own node with three real dockerd "hosts" on 127.0.0.2-4 joined by node byo's
+# command: mutual TLS, tokens, a host frozen and killed (skipped, saying why, without an engine).
+test-byo:
+	bash Tests/byo/run.sh $(BUILD_DIR)/$(CONFIG)
 
 # Completion in real bash (with bash-completion) and zsh against a running server.
 test-completion:
@@ -127,6 +132,7 @@ bench: deps
 	python3 bench/soak.py $(RELEASE_BIN) --seconds $(or $(SOAK_SECONDS),60)
 	python3 bench/engine_bench.py --ours $(BUILD_DIR)/release/docker-cloud --server $(RELEASE_BIN) \
 	  --dockerd-sh Tests/engine/dockerd.sh --rounds $(or $(BENCH_ROUNDS),3)
+	bash bench/failover_bench.sh $(BUILD_DIR)/release $(or $(BENCH_ROUNDS),3)
 
 # Man pages, generated from the command table (a test fails when they are stale).
 man: build

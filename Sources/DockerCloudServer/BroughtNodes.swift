@@ -43,10 +43,11 @@ extension ControlPlane {
         let body = try Body(req.body)
         try body.rejectUnknown(allowed: ["node_cluster"])
         guard config.nodeAuthority != nil else {
-            throw APIError(status: .conflict, message: "This server keeps no data directory (--in-memory), so it has no CA to sign a brought node's certificate: start it with --data DIR")
+            throw APIError(status: .conflict, message: "This server has no node CA to sign a brought node's certificate (it was started without a data or key directory)")
         }
         let clusterRef = try body.string("node_cluster")
-        var bytes = [UInt8](repeating: 0, count: 20)
+        // 128 bits, written as the 32 hexadecimal digits Docker Cloud's tokens had.
+        var bytes = [UInt8](repeating: 0, count: 16)
         for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255) }
         let token = bytes.map { String(format: "%02x", $0) }.joined()
         let expires = Date().addingTimeInterval(config.joinTokenLifetime)

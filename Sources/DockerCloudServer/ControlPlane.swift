@@ -317,6 +317,9 @@ struct ControlPlaneConfig: Sendable {
     var nodeAuthority: NodeAuthority?
     /// How long a node may be unreachable before the containers that may move do (LostNodes.swift).
     var rescheduleAfter: Duration = .seconds(30)
+    /// Which namespaces may use host-access settings on hosts brought by users: only those the
+    /// operator named with --allow-privileged (a host of an organisation is shared by its members).
+    var broughtHostAccess = HostAccess.namespaces([])
     /// How long a `node byo` token can be used.
     var joinTokenLifetime: TimeInterval = 3600
 }

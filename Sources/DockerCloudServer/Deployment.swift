@@ -220,11 +220,13 @@ extension ControlPlane {
 
     // MARK: - Placement
 
-    /// Deployed nodes of the namespace that carry all of the service's tags.
+    /// Deployed nodes of the namespace that carry all of the service's tags; hosts brought by
+    /// users only for services that do not reach the host, unless the operator allowed it.
     func eligibleNodes(_ tx: Tx, _ service: Service, _ ns: String) throws -> [Node] {
         let wanted = Set(service.tags.map(\.name))
+        let reachesHost = !ControlPlane.hostAccessSettings(service).isEmpty && !config.broughtHostAccess.allows(ns)
         return try tx.all(Node.self, where: "namespace = ? AND state = 'Deployed'", [ns]).filter { node in
-            wanted.isSubset(of: Set(node.tags.map(\.name)))
+            wanted.isSubset(of: Set(node.tags.map(\.name))) && !(reachesHost && nodeSpec(node).provider == Catalog.broughtProvider)
         }
     }
 

@@ -27,6 +27,8 @@ public struct ServerOptions: Sendable {
     /// `--allow-privileged[=NS,...]`; nil: every namespace with simulated nodes, none with engines.
     var allowPrivileged: HostAccess?
     var hostAccess: HostAccess { allowPrivileged ?? (engines.isEmpty ? .all : .namespaces([])) }
+    /// On hosts brought by users (`node byo`) these are refused unless --allow-privileged says otherwise.
+    var broughtHostAccess: HostAccess { allowPrivileged ?? .namespaces([]) }
     public var domain = "dockercloud.local"
     public var transitionDelay: Duration = .milliseconds(50)
     /// How long a node may be unreachable before its movable containers move (LostNodes.swift).
@@ -100,7 +102,8 @@ public struct ServerOptions: Sendable {
           --allow-privileged[=NS,...]
                                  Let every namespace (or those named) use settings that reach the
                                  host: privileged, host bind mounts, net/pid host, cap_add, devices.
-                                 Default: allowed with simulated nodes, refused (403) with engines
+                                 Default: allowed with simulated nodes, refused (403) with engines;
+                                 never placed on hosts brought with node byo unless given
           --reschedule-after S   Seconds a node may stay unreachable before the containers of its
                                  HIGH_AVAILABILITY services are started on other nodes (default 30)
           --join-token-lifetime S

@@ -38,12 +38,15 @@ public final class DockerCloudServer: Sendable {
         config.domain = options.domain
         config.publicURL = options.publicURL
         config.hostAccess = options.hostAccess
+        config.broughtHostAccess = options.broughtHostAccess
         config.maxFailedLogins = options.maxFailedLogins
         config.maxConnectionsPerClient = options.maxConnectionsPerClient
         config.rescheduleAfter = options.rescheduleAfter
         config.joinTokenLifetime = options.joinTokenLifetime
         // Made at the first start and kept: nodes brought to this server trust it (NodeAuthority.swift).
-        config.nodeAuthority = options.inMemory ? nil : try NodeAuthority.open(dir: options.dataDir + "/ca")
+        // An --in-memory server's lives in its throwaway directory, with its generated keys.
+        let caDir = options.inMemory ? options.temporaryKeyDir.map { $0 + "/ca" } : options.dataDir + "/ca"
+        config.nodeAuthority = try caDir.map { try NodeAuthority.open(dir: $0) }
         var driver: any NodeDriver
         if options.engines.isEmpty {
             driver = SimulatedDriver(delay: options.transitionDelay)

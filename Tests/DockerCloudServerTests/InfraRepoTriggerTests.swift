@@ -6,7 +6,7 @@ final class InfraRepoTriggerTests: ServerTestCase {
 
     func testCatalogsAreBrowsable() async throws {
         let providers = try await alice.get("/api/infra/v1/provider/").objects.map { $0["name"] as! String }
-        XCTAssertEqual(Set(providers), ["local", "digitalocean", "aws"])
+        XCTAssertEqual(Set(providers), ["local", "digitalocean", "aws", "byon"])
         let region = try await alice.get("/api/infra/v1/region/digitalocean/lon1/").object
         XCTAssertEqual(region["label"] as? String, "London 1")
         XCTAssertEqual(region["provider"] as? String, "/api/infra/v1/provider/digitalocean/")

@@ -135,8 +135,8 @@ final class OperatorTests: XCTestCase {
         server.stop()
     }
 
-    /// The node CA is made in DATA/ca at the first start and kept across restarts; an --in-memory
-    /// server makes none.
+    /// The node CA is made in DATA/ca at the first start and kept across restarts (an --in-memory
+    /// server keeps its own in its throwaway key directory).
     func testTheNodeCAIsMadeOnceInTheDataDirectory() async throws {
         let dir = tempDir()
         var server = try ServerProcess(arguments: ["--user", "alice:alicekey", "--nodes", "0"], dataDir: dir)

@@ -9,7 +9,8 @@
 # certificate. Prints PASS/FAIL NAME and "N passed, M failed"; exit 1 on any failure, 0 with
 # "byo tests skipped: REASON" when no engine can run here.
 # Usage: run.sh BIN_DIR  (docker-cloud, docker-cloud-server).  BYO_KEEP=1 keeps the work directory.
-# BYO_BENCH=FILE appends "frozen-to-whole SECONDS" lines there (make bench).
+# BYO_BENCH=FILE appends one "round unreachable=S whole=S grace=S raw_start=S" line per frozen host there
+# (bench/failover_bench.sh); BYO_ROUNDS=N freezes N times; BYO_GRACE=S sets --reschedule-after (default 4).
 set -uo pipefail
 # A child subreaper (as Tests/engine/e2e.sh): the dockerds the join script detaches are reaped here.
 if [ -z "${BYO_REAPER:-}" ] && command -v python3 >/dev/null; then
@@ -47,7 +48,7 @@ cp "$bin_src/docker-cloud" "$bin_src/docker-cloud-server" "$bin/"
 printf '#!/bin/sh\n[ "$1" = -H ] && shift\nexec "$@"\n' >"$work/shim/sudo"; chmod +x "$work/shim/sudo"
 hosts=(2 3 4)
 passed=0 failed=0 failures=() errs=() srv_pid="" cleaned=""
-grace=4       # --reschedule-after
+grace=${BYO_GRACE:-4}   # --reschedule-after
 bound=12      # the stated bound for Unreachable (ControlPlane.unreachableBound)
 
 cleanup() {
@@ -180,12 +181,8 @@ status=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/js
 want "register with a used token" "$status" 403
 status=$(curl -s -o "$work/unknown" -w '%{http_code}' -H 'Content-Type: application/json' -d '{"token":"00000000000000000000","csr":"x"}' "http://127.0.0.1:$port/api/infra/v1/token/sign/")
 want "sign with a token nobody issued" "$status" 403
-left=$(python3 -c 'import sys,time; print(max(0, 46 - (time.time()-float(sys.argv[1]))))' "$t_expired")
-sleep "$left"
-out=$(sh -c "curl -Ls http://127.0.0.1:$port/api/infra/v1/token/join.sh | sh -s $expired_token --prefix $work/hx --address 127.0.0.7" 2>&1)
-ok "an expired token is refused: $out" grep -q "expired" <<<"$out"
 want "nodes after the refused joins" "$(dc node ls | tail -n +2 | wc -l | tr -d ' ')" 3
-verdict "tokens: replayed, expired and unknown ones are refused, and nothing is written or joined"
+verdict "tokens: replayed and unknown ones are refused, and nothing is written or joined"
 
 # --- 4. an engine with a certificate from another CA is not registered
 ftoken=$(api /api/infra/v1/token/ -X POST | jq_ 'd["token"]')
@@ -218,46 +215,87 @@ want "nodes the three containers run on" "$spread" 3
 for h in "${hosts[@]}"; do want "running containers on host $h's engine" "$(ours_on $h 0 | grep -c .)" 1; done
 verdict "placement: a HIGH_AVAILABILITY service runs one container on each host"
 
-# --- 6. a host frozen, then thawed
-frozen=${node[2]}
-moved_uuid=$(api "/api/app/v1/container/?limit=100&service=/api/app/v1/admin/service/$svc/" | python3 -c "import json,sys; print(''.join(c['uuid'] for c in json.load(sys.stdin)['objects'] if c['node'].rstrip('/').endswith('$frozen') and c['state']=='Running'))")
-kill -STOP "$(pid_of 2)"
-t_freeze=$(now)
-ok "the frozen node turns Unreachable" wait_until $((bound + 5)) node_is "$frozen" Unreachable
-t_unreachable=$(secs_since "$t_freeze")
-ok "the service is whole again on the other hosts" wait_until $((grace + 40)) service_whole_off "$svc" 3 "$frozen"
-t_whole=$(secs_since "$t_freeze")
-echo "    (Unreachable after $t_unreachable s (bound $bound s); whole again after $t_whole s (grace $grace s))"
-python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$t_unreachable" "$bound" || errs+=("Unreachable after $t_unreachable s, beyond the stated $bound s")
-want "the moved container's record" "$(api "/api/app/v1/container/$moved_uuid/" | jq_ 'd["state"] + " / " + d["exit_code_msg"]')" "Terminated / Its node stopped answering: started again on another node"
-[ -n "${BYO_BENCH:-}" ] && echo "frozen-to-unreachable $t_unreachable" >>"$BYO_BENCH" && echo "frozen-to-whole $t_whole" >>"$BYO_BENCH"
-kill -CONT "$(pid_of 2)"
-ok "the thawed node is Deployed again" wait_until 20 node_is "$frozen" Deployed
-ok "the moved container is removed from the thawed host" wait_until 20 not_on 2 "$moved_uuid"
-want "containers of ours running over the three engines" "$( (for h in "${hosts[@]}"; do ours_on $h 0; done) | grep -c .)" 3
-want "running containers of the service" "$(running_count "$svc")" 3
+# --- 6. a host frozen, then thawed (BYO_ROUNDS times, each time a host running one of the service's containers)
+host_of_node() { local h; for h in "${hosts[@]}"; do [ "${node[$h]}" = "$1" ] && echo "$h"; done; }
+# The raw Engine API's create + start of the same image on host N, in seconds: the floor of a
+# container's replacement (make bench's peer).
+raw_start() {
+  python3 - "$(sock_of "$1")" <<'EOF'
+import http.client, json, socket, sys, time
+class C(http.client.HTTPConnection):
+    def __init__(self, path): super().__init__("localhost"); self.path = path
+    def connect(self): self.sock = socket.socket(socket.AF_UNIX); self.sock.connect(self.path)
+def call(method, url, body=None):
+    c = C(sys.argv[1]); c.request(method, "/v1.41" + url, body=json.dumps(body) if body is not None else None, headers={"Content-Type": "application/json"})
+    r = c.getresponse(); data = r.read(); c.close(); return r.status, data
+t = time.time()
+status, data = call("POST", "/containers/create", {"Image": "local/busybox:latest", "Cmd": ["sleep", "3600"], "HostConfig": {"Init": True, "NetworkMode": "none"}})
+cid = json.loads(data)["Id"]
+call("POST", "/containers/%s/start" % cid)
+elapsed = time.time() - t
+call("DELETE", "/containers/%s?force=1" % cid)
+print("%.2f" % elapsed)
+EOF
+}
+freeze_round() {
+  local victim_node victim moved_uuid t_freeze t_unreachable t_whole m peer
+  victim_node=$(api "/api/app/v1/container/?limit=100&service=/api/app/v1/admin/service/$svc/" | python3 -c "import json,sys; print(sorted(c['node'].rstrip('/').split('/')[-1] for c in json.load(sys.stdin)['objects'] if c['state']=='Running')[0])")
+  victim=$(host_of_node "$victim_node")
+  moved_uuid=$(api "/api/app/v1/container/?limit=100&service=/api/app/v1/admin/service/$svc/" | python3 -c "import json,sys; print(' '.join(sorted(c['uuid'] for c in json.load(sys.stdin)['objects'] if c['node'].rstrip('/').endswith('$victim_node') and c['state']=='Running')))")
+  kill -STOP "$(pid_of "$victim")"
+  t_freeze=$(now)
+  ok "the frozen node turns Unreachable" wait_until $((bound + 5)) node_is "$victim_node" Unreachable
+  t_unreachable=$(secs_since "$t_freeze")
+  ok "the service is whole again on the other hosts" wait_until $((grace + 40)) service_whole_off "$svc" 3 "$victim_node"
+  t_whole=$(secs_since "$t_freeze")
+  echo "    (host $victim frozen: Unreachable after $t_unreachable s (bound $bound s); whole again after $t_whole s (grace $grace s))"
+  python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$t_unreachable" "$bound" || errs+=("Unreachable after $t_unreachable s, beyond the stated $bound s")
+  for m in $moved_uuid; do
+    want "the moved container's record" "$(api "/api/app/v1/container/$m/" | jq_ 'd["state"] + " / " + d["exit_code_msg"]')" "Terminated / Its node stopped answering: started again on another node"
+  done
+  if [ -n "${BYO_BENCH:-}" ]; then
+    for peer in "${hosts[@]}"; do [ "$peer" != "$victim" ] && break; done
+    echo "round unreachable=$t_unreachable whole=$t_whole grace=$grace raw_start=$(raw_start "$peer")" >>"$BYO_BENCH"
+  fi
+  kill -CONT "$(pid_of "$victim")"
+  ok "the thawed node is Deployed again" wait_until 20 node_is "$victim_node" Deployed
+  for m in $moved_uuid; do ok "the moved container is removed from the thawed host" wait_until 20 not_on "$victim" "$m"; done
+  want "containers of ours running over the three engines" "$( (for h in "${hosts[@]}"; do ours_on $h 0; done) | grep -c .)" 3
+  want "running containers of the service" "$(running_count "$svc")" 3
+}
+for round in $(seq 1 "${BYO_ROUNDS:-1}"); do freeze_round; done
 verdict "frozen host: Unreachable within the bound, the service whole on the others, the moved container removed on thaw"
 
 # --- 7. a host killed (dockerd -9) and restarted
-lost=${node[3]}
-kill -KILL "$(pid_of 3)"
+lost=$(api "/api/app/v1/container/?limit=100&service=/api/app/v1/admin/service/$svc/" | python3 -c "import json,sys; print(sorted(c['node'].rstrip('/').split('/')[-1] for c in json.load(sys.stdin)['objects'] if c['state']=='Running')[0])")
+lh=$(host_of_node "$lost")
+kill -KILL "$(pid_of "$lh")"
 ok "the killed host's node turns Unreachable" wait_until $((bound + 5)) node_is "$lost" Unreachable
 ok "the service is whole again without it" wait_until $((grace + 40)) service_whole_off "$svc" 3 "$lost"
-rm -f "$work/h3/run/docker.pid"
-setsid dockerd --config-file "$work/h3/etc/docker/daemon.json" $dockerd_flags >>"$work/h3/var/log/dockerd.log" 2>&1 </dev/null &
+rm -f "$work/h$lh/run/docker.pid"
+setsid dockerd --config-file "$work/h$lh/etc/docker/daemon.json" $dockerd_flags >>"$work/h$lh/var/log/dockerd.log" 2>&1 </dev/null &
 ok "the restarted host's node is Deployed again" wait_until 30 node_is "$lost" Deployed
-ok "nothing of the moved service runs on the restarted host" wait_until 20 nothing_on 3 0
+ok "nothing of the moved service runs on the restarted host" wait_until 20 nothing_on "$lh" 0
 want "running containers of the service" "$(running_count "$svc")" 3
 verdict "killed host: the service moves off it, and what moved is not run again when it returns"
 
 # --- 8. node rm forgets the node and revokes its certificate
-gone=${node[4]}
+for gh in "${hosts[@]}"; do [ "$gh" != "$lh" ] && break; done
+gone=${node[$gh]}
 dc node rm "$gone" >/dev/null || errs+=("node rm failed")
 ok "the removed node is Terminated" wait_until 30 node_is "$gone" Terminated
 revoked=$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT revoked IS NOT NULL FROM node_certificates WHERE node=?", (sys.argv[2],)).fetchone()[0])' "$work/data/state.sqlite" "$gone" 2>&1)
 want "its certificate is recorded revoked" "$revoked" 1
-want "our containers left on its engine" "$(ours_on 4 | grep -c .)" 0
+want "our containers left on its engine" "$(ours_on "$gh" | grep -c .)" 0
 verdict "node rm: the node is forgotten, its containers removed, its certificate revoked"
+
+# --- 9. a token used after it expired (taken at the start; the server gives 45 s)
+left=$(python3 -c 'import sys,time; print(max(0, 46 - (time.time()-float(sys.argv[1]))))' "$t_expired")
+sleep "$left"
+out=$(sh -c "curl -Ls http://127.0.0.1:$port/api/infra/v1/token/join.sh | sh -s $expired_token --prefix $work/hx --address 127.0.0.7" 2>&1)
+ok "an expired token is refused: $out" grep -q "expired" <<<"$out"
+[ -e "$work/hx/etc/docker/daemon.json" ] && errs+=("an expired token still wrote daemon.json")
+verdict "tokens: an expired one is refused"
 
 echo "$passed passed, $failed failed"
 [ $failed = 0 ]

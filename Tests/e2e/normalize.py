@@ -10,7 +10,7 @@ import sys
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 AGO = re.compile(r"\b\d+ (year|day|hour|minute|second|millisecond|microsecond)s? ago\b")
-TOKEN = re.compile(r"\b[0-9a-f]{32}\b")
+TOKEN = re.compile(r"\b[0-9a-f]{32}(?:[0-9a-f]{8})?\b")
 
 text = sys.stdin.read()
 # --sync progress on stderr depends on timing (a fast action skips "In progress"): keep the outcome only.
