@@ -23,6 +23,8 @@
 // - `--no-autoredeploy`, `--no-privileged`, `--no-sequential` on run, service create/run (set had them);
 // - `--timeout SECONDS` after every `--sync`;
 // - `--password-stdin` on `repository register` and `repository update`;
+// - `--reschedule`/`--no-reschedule` on run, service create/run/set (docker-cloud-server's lost-node setting);
+// - `--nodecluster NAME` on `node byo` (a token for a byon node cluster);
 // - the container verbs of the engine, as the docker CLI has them (`containerEngineVerbs`): `container attach,
 //   cp, diff, export, kill, pause, rename, restart, stats, top, unpause, update, wait`;
 // - the top-level verbs `version` and `completion bash|zsh`, the verb `trigger call URL`, and the hidden
@@ -365,7 +367,11 @@ private enum CommandTableParts {
         subcommands: [
             Command(
                 "byo",
-                summary: "Instructions on how to Bring Your Own server to Docker Cloud"
+                summary: "Instructions on how to Bring Your Own server to Docker Cloud",
+                options: [
+                    Option("nodecluster", metavar: "NAME", help: "Have the server join it to this node cluster of provider byon (name or uuid)",
+                           completion: .nodecluster, addition: true),
+                ]
             ),
             Command(
                 "inspect",
@@ -630,6 +636,10 @@ private enum CommandTableParts {
                                   sets: .boolean("autoredeploy"))
         let sequential = Option("sequential", kind: .flag, help: set ? "Set the containers to be launched and scaled sequentially" : "Whether the containers should be launched and scaled sequentially",
                                 sets: .boolean("sequential_deployment"))
+        // Ours: docker-cloud-server moves such containers off a node that stays unreachable.
+        let reschedule = Option("reschedule", kind: .flag, help: set ? "Set the containers to be started on other nodes when their node is lost"
+                                    : "Start the containers on other nodes when their node is lost (as HIGH_AVAILABILITY does)",
+                                addition: true, sets: .boolean("reschedule"))
         let quote = verb == .serviceCreate ? "'" : "\""
         return [
             set ? Option("image", help: "The name of the image used to deploy this service", sets: .string("image"))
@@ -669,6 +679,8 @@ private enum CommandTableParts {
             Option("volumes-from", kind: .append, help: "Mount volumes from the specified service(s)", completion: .service, sets: .list("bindings", .volumesFrom)),
             Option("deployment-strategy", choices: ["EMPTIEST_NODE", "HIGH_AVAILABILITY", "EVERY_NODE"], help: "Container distribution strategy among nodes",
                    sets: .string("deployment_strategy")),
+            reschedule,
+            reschedule.negation(help: set ? "Set the containers to wait for their node when it is lost" : "Let the containers wait for their node when it is lost (the default, but for HIGH_AVAILABILITY)", addition: true),
         ] + syncOptions + [
             Option("net", help: "Set the Network mode for the container", sets: .string("net")),
             Option("pid", help: "PID namespace to use", sets: .string("pid")),

@@ -42,7 +42,14 @@ extension NodeCommands {
     /// `node byo`: the agent install line with a fresh token.
     static func byo(_ inv: Invocation, _ ctx: Context) throws -> Int32 {
         let api = ctx.api
-        let reply = try api.send("POST", api.path(.token))
+        let reply: HTTPReply
+        if let cluster = inv.value("nodecluster") {
+            // Ours: a token for a node cluster of hosts brought by the user (docker-cloud-server).
+            let uri = try Resolver(api: api).resolve(.nodecluster, cluster, kind: "node cluster")["resource_uri"]?.stringValue ?? ""
+            reply = try api.send("POST", api.path(.token), json: .object(["node_cluster": .string(uri)]))
+        } else {
+            reply = try api.send("POST", api.path(.token))
+        }
         let answer = try api.decode(JSONValue.self, reply)
         let token = answer["token"]?.stringValue ?? ""
         // A server that serves its own join script names the command; Docker Cloud's was fixed.

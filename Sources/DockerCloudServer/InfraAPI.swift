@@ -63,7 +63,7 @@ extension ControlPlane {
         let (cluster, action) = try write { tx -> (NodeCluster, Action) in
             let ns = caller.namespace
             var nc = try fetch(NodeCluster.self, tx, uuid, caller)
-            try Lifecycle.nodeCluster.check("update", nc.state)
+            try Self.lifecycle(of: nc).check("update", nc.state)
             if let nickname { nc.nickname = nickname }
             if let tags {
                 nc.tags = tags
@@ -74,7 +74,7 @@ extension ControlPlane {
             }
             if let target, target != nc.target_num_nodes {
                 nc.target_num_nodes = target
-                if ["Deployed", "Partly deployed", "Empty cluster"].contains(nc.state) {
+                if ["Deployed", "Partly deployed", "Empty cluster"].contains(nc.state) || (Self.isBrought(nc) && ["Deploying", "Scaling"].contains(nc.state)) {
                     nc.state = "Scaling"
                     work = try prepareScale(tx, nc, ns)
                 }
@@ -119,6 +119,8 @@ extension ControlPlane {
         nc.node_type == ResourceURI.nodeType(Catalog.broughtProvider, Catalog.broughtProvider)
     }
 
+    static func lifecycle(of nc: NodeCluster) -> Lifecycle { isBrought(nc) ? .broughtNodeCluster : .nodeCluster }
+
     func prepareScale(_ tx: Tx, _ nc: NodeCluster, _ ns: String) throws -> Work {
         let nodes = try tx.children(Node.self, parent: nc.uuid).filter { $0.state != "Terminated" }
         let uuid = nc.uuid
@@ -148,7 +150,7 @@ extension ControlPlane {
             let work: Work
             switch op {
             case "deploy":
-                try Lifecycle.nodeCluster.check("deploy", nc.state)
+                try Self.lifecycle(of: nc).check("deploy", nc.state)
                 nc.state = "Deploying"
                 try tx.put(nc, namespace: ns, event: "update", resourceURI: nc.resource_uri)
                 if Self.isBrought(nc) {
@@ -158,7 +160,7 @@ extension ControlPlane {
                     work = { let ok = await self.deployNodes(ids); self.settleCluster(uuid); return ok }
                 }
             default:
-                try Lifecycle.nodeCluster.check("terminate", nc.state)
+                try Self.lifecycle(of: nc).check("terminate", nc.state)
                 nc.state = "Terminating"
                 try tx.put(nc, namespace: ns, event: "update", resourceURI: nc.resource_uri)
                 let nodes = try tx.children(Node.self, parent: uuid).filter { $0.state != "Terminated" }

@@ -83,6 +83,18 @@ struct Lifecycle: Sendable {
             "update": ["Init", "Deployed", "Partly deployed", "Empty cluster"],
         ])
 
+    /// A cluster of hosts brought by users waits in Deploying or Scaling until enough join, which
+    /// may be never: unlike a provider's, it can be scaled or terminated meanwhile.
+    static let broughtNodeCluster = Lifecycle(
+        resource: "node cluster",
+        states: Set(States.nodeCluster),
+        transitional: ["Deploying", "Scaling", "Terminating"],
+        allows: [
+            "deploy": ["Init"],
+            "terminate": ["Init", "Deployed", "Partly deployed", "Empty cluster", "Deploying", "Scaling"],
+            "update": ["Init", "Deployed", "Partly deployed", "Empty cluster", "Deploying", "Scaling"],
+        ])
+
     static let action = Lifecycle(
         resource: "action",
         states: Set(States.action),

@@ -123,10 +123,16 @@ dockerd_flags="--bridge=none --iptables=false --ip6tables=false"
 expired_token=$(api /api/infra/v1/token/ -X POST | jq_ 'd["token"]')
 t_expired=$(now)
 
-# --- 1. three hosts join with the command node byo prints
+# --- 1. three hosts join with the command node byo prints: two into a byon node cluster that waits for them
 declare -A node token
+cluster=$(dc nodecluster create -t 2 --tag edge mine byon byon byon 2>&1 | tail -1)
+cluster_state() { dc nodecluster inspect "$cluster" --format '{{.state}}'; }
+cluster_is() { [ "$(cluster_state)" = "$1" ]; }
+ok "the byon cluster waits for its hosts" wait_until 10 cluster_is Deploying
 for h in "${hosts[@]}"; do
-  out=$(dc node byo)
+  byo_args=()
+  [ "$h" != 4 ] && byo_args=(--nodecluster mine)
+  out=$(dc node byo "${byo_args[@]}")
   cmd=$(printf '%s\n' "$out" | sed -n 's/^\t//p')
   token[$h]=${cmd##* }
   case $cmd in "curl -Ls http://127.0.0.1:$port/api/infra/v1/token/join.sh | sudo -H sh -s "*) ;; *) errs+=("host $h: unexpected command [$cmd]");; esac
@@ -139,7 +145,16 @@ for h in "${hosts[@]}"; do
   node[$h]=$(node_of_host $h)
   [ -n "${node[$h]}" ] || errs+=("host $h: no node with public_ip 127.0.0.$h")
   "$dockerd_sh" import "$work/h$h" || errs+=("host $h: cannot import the test image")
+  [ "$h" = 2 ] && want "the cluster with one of its two hosts" "$(cluster_state)" Deploying
 done
+want "the cluster with both hosts" "$(cluster_state)" Deployed
+want "the cluster's nodes" "$(dc nodecluster inspect "$cluster" --format '{{.current_num_nodes}}')" 2
+for h in 2 3; do want "host $h's cluster tag" "$(api "/api/infra/v1/node/${node[$h]}/" | jq_ 'd["tags"][0]["name"] + " " + d["node_cluster"].split("/")[-2]')" "edge $cluster"; done
+want "host 4 is in no cluster" "$(api "/api/infra/v1/node/${node[4]}/" | jq_ 'd["node_cluster"]')" None
+dc nodecluster scale "$cluster" 3 >/dev/null
+ok "scaling up waits for a third host" wait_until 10 cluster_is Scaling
+dc nodecluster scale "$cluster" 2 >/dev/null
+ok "scaling back to the hosts it has settles" wait_until 10 cluster_is Deployed
 version=$(dockerd --version | sed 's/^Docker version \([^,]*\),.*/\1/')
 for h in "${hosts[@]}"; do
   [ -n "${node[$h]}" ] || continue
@@ -153,7 +168,7 @@ for h in "${hosts[@]}"; do
   want "host $h key file mode" "$(stat -c %a "$work/h$h/etc/docker/docker-cloud/key.pem")" 600
 done
 want "node ls lists the three" "$(dc node ls | tail -n +2 | grep -c Deployed)" 3
-verdict "join: three loopback hosts with node byo's command, Deployed with their engines' facts"
+verdict "join: three loopback hosts with node byo's command, Deployed with their engines' facts; a byon cluster waits for its two"
 
 # --- 2. mutual TLS
 ca=$work/data/ca/ca.pem client=$work/data/ca/client
