@@ -37,6 +37,8 @@ public struct APIAttribute: Sendable, Equatable {
     public static func integer(_ name: String) -> APIAttribute { APIAttribute(name: name, encoding: .integer, sentOnCreate: false) }
     /// The switch's value (`--x` true, its `--no-x` false: the same dest).
     public static func boolean(_ name: String) -> APIAttribute { APIAttribute(name: name, encoding: .boolean, sentOnCreate: true) }
+    /// A switch sent only when given (an attribute the original never sent, which other servers may not know).
+    public static func booleanWhenGiven(_ name: String) -> APIAttribute { APIAttribute(name: name, encoding: .boolean, sentOnCreate: false) }
     /// Items of a list, converted by ServiceInput; several options may feed one list.
     public static func list(_ name: String, _ converter: ListConverter, sentOnCreate: Bool = true) -> APIAttribute {
         APIAttribute(name: name, encoding: .list(converter), sentOnCreate: sentOnCreate)

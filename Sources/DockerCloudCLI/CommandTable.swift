@@ -639,7 +639,7 @@ private enum CommandTableParts {
         // Ours: docker-cloud-server moves such containers off a node that stays unreachable.
         let reschedule = Option("reschedule", kind: .flag, help: set ? "Set the containers to be started on other nodes when their node is lost"
                                     : "Start the containers on other nodes when their node is lost (as HIGH_AVAILABILITY does)",
-                                addition: true, sets: .boolean("reschedule"))
+                                addition: true, sets: .booleanWhenGiven("reschedule"))
         let quote = verb == .serviceCreate ? "'" : "\""
         return [
             set ? Option("image", help: "The name of the image used to deploy this service", sets: .string("image"))

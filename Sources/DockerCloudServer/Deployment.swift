@@ -397,6 +397,17 @@ extension ControlPlane {
             return (try containerSpec(tx, c, node, ns), c.service.map(ResourceURI.lastSegment), c.name)
         }
         guard let (spec, service, name) = prepared else { return false }
+        // Its node does not answer: it waits for it (or moves) like the node's other containers.
+        if (try? read({ tx in try tx.get(Node.self, spec.node.uuid)?.state })) == "Unreachable" {
+            try? write { tx in
+                guard var c = try tx.get(Container.self, uuid), c.state == "Starting", let ns = try tx.namespace(of: Container.self, uuid) else { return }
+                c.state = "Stopped"
+                c.exit_code_msg = ControlPlane.lostMessage
+                try putContainer(tx, c, ns)
+                if let service { try refreshService(tx, service) }
+            }
+            return false
+        }
         let run = runtime.nextRun(uuid)
         do {
             let action = ControlPlane.currentAction
@@ -523,12 +534,22 @@ extension ControlPlane {
         }
     }
 
+    /// The node a container is on, unless that node is unreachable: an engine that does not answer
+    /// is not waited for (LostNodes.swift reconciles it when it answers again).
+    func reachableNodeSpec(ofContainer uuid: String) -> NodeSpec? {
+        try? read { tx in
+            guard let c = try tx.get(Container.self, uuid), let n = c.node, let node = try tx.get(Node.self, ResourceURI.lastSegment(n)),
+                  node.state != "Unreachable" else { return nil }
+            return nodeSpec(node)
+        }
+    }
+
     /// Stops containers that are marked Stopping, waiting for each to be Stopped.
     func halt(_ uuids: [String]) async {
         await withTaskGroup(of: Void.self) { group in
             for u in uuids {
                 group.addTask {
-                    if let node = self.nodeSpec(ofContainer: u) { try? await self.driver.stopContainer(u, node: node) }
+                    if let node = self.reachableNodeSpec(ofContainer: u) { try? await self.driver.stopContainer(u, node: node) }
                     try? self.write { tx in
                         guard var c = try tx.get(Container.self, u), let ns = try tx.namespace(of: Container.self, u), c.state == "Stopping" else { return }
                         c.state = "Stopped"
@@ -547,7 +568,7 @@ extension ControlPlane {
             for u in uuids {
                 group.addTask {
                     self.runtime.forget(u)
-                    if let node = self.nodeSpec(ofContainer: u) { try? await self.driver.removeContainer(u, node: node) }
+                    if let node = self.reachableNodeSpec(ofContainer: u) { try? await self.driver.removeContainer(u, node: node) }
                     try? self.write { tx in
                         guard var c = try tx.get(Container.self, u), let ns = try tx.namespace(of: Container.self, u) else { return }
                         c.state = "Terminated"
@@ -695,6 +716,17 @@ extension ControlPlane {
                         c.state = "Starting"
                         plan.start.append(c.uuid)
                     }
+                case "Stopped" where c.exit_code_msg == ControlPlane.lostMessage:
+                    // It waited for its node, which answers now: followed again if it runs.
+                    if let onEngine, onEngine.running {
+                        c.state = "Starting"; c.exit_code_msg = nil
+                        plan.adopt.append(c.uuid)
+                    } else {
+                        let code = onEngine?.exitCode
+                        c.exit_code = code
+                        c.exit_code_msg = code.map(Links.exitMessage) ?? "Gone from its node's engine while the node was unreachable"
+                        if c.autorestart == "ALWAYS" || (c.autorestart == "ON_FAILURE" && code != 0) { c.state = "Starting"; plan.start.append(c.uuid) }
+                    }
                 case "Stopping", "Stopped":
                     if c.state == "Stopping" { c.state = "Stopped"; c.stopped_datetime = APIDate.rfc1123(Date()) }
                     if onEngine?.running == true { plan.stop.append(c.uuid) }
@@ -736,6 +768,11 @@ extension ControlPlane {
             for nc in try tx.all(NodeCluster.self, where: "state IN ('Deploying', 'Scaling', 'Terminating')") {
                 try refreshCluster(tx, nc.uuid, settle: true)
             }
+        }
+        // Nodes still unreachable: their containers wait, and those that may move do after the
+        // grace period, counted from now (the heartbeat reports only changes).
+        for node in nodes where !reached.contains(node.uuid) {
+            if (try? read({ tx in try tx.get(Node.self, node.uuid)?.state })) == "Unreachable" { nodeLost(node.uuid) }
         }
     }
 

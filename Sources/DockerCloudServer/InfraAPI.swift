@@ -385,12 +385,17 @@ extension ControlPlane {
                 work = {
                     guard let current = try? self.read({ tx in try tx.get(Node.self, uuid) }) else { return false }
                     let ok = await self.driver.checkNode(self.nodeSpec(current))
-                    try? self.write { tx in
-                        guard var n = try tx.get(Node.self, uuid), n.state == "Deployed" || n.state == "Unreachable" else { return }
+                    let changed = (try? self.write { tx -> Bool in
+                        guard var n = try tx.get(Node.self, uuid), n.state == "Deployed" || n.state == "Unreachable" else { return false }
+                        let changed = n.state != (ok ? "Deployed" : "Unreachable")
                         n.state = ok ? "Deployed" : "Unreachable"
                         if ok { n.last_seen = APIDate.rfc1123(Date()) }
                         try tx.put(n, namespace: ns, event: "update", parents: parents, resourceURI: n.resource_uri)
-                    }
+                        return changed
+                    }) ?? false
+                    // As the heartbeat does (LostNodes.swift).
+                    if changed && !ok { self.nodeLost(uuid) }
+                    if changed && ok { await self.nodeReturned(uuid) }
                     return ok
                 }
             default:

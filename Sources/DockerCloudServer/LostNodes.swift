@@ -99,13 +99,15 @@ extension ControlPlane {
             logger.warning("node \(uuid) answers again but its containers cannot be listed: \(error)")
             return
         }
-        struct Plan { var remove: [String] = []; var adopt: [String] = []; var start: [String] = [] }
+        struct Plan { var remove: [String] = []; var adopt: [String] = []; var start: [String] = []; var stop: [String] = [] }
         let plan: Plan = (try? write { tx -> Plan in
             var plan = Plan()
             let onEngine = Dictionary(found.map { ($0.uuid, $0) }, uniquingKeysWith: { a, _ in a })
             for f in found {
                 let c = try tx.get(Container.self, f.uuid)
                 if c == nil || c?.state == "Terminated" || c?.node.map(ResourceURI.lastSegment) != uuid { plan.remove.append(f.uuid) }
+                // Stopped meanwhile (its engine was not waited for): stopped there now.
+                else if f.running, c?.state == "Stopped", c?.exit_code_msg != Self.lostMessage { plan.stop.append(f.uuid) }
             }
             var services: Set<String> = []
             for var c in try tx.all(Container.self, where: "parent2 = ? AND state = 'Stopped'", [uuid]) where c.exit_code_msg == Self.lostMessage {
@@ -129,6 +131,7 @@ extension ControlPlane {
         }) ?? Plan()
         if !plan.remove.isEmpty { logger.notice("node \(uuid) is back: removing \(plan.remove.count) container(s) that moved away or were terminated meanwhile") }
         for c in plan.remove { try? await driver.removeContainer(c, node: spec) }
+        for c in plan.stop { try? await driver.stopContainer(c, node: spec) }
         await withTaskGroup(of: Void.self) { group in
             for c in plan.adopt { group.addTask { await self.adopt(c) } }
         }

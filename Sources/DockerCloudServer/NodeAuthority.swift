@@ -10,9 +10,11 @@ import X509
 struct NodeAuthority: Sendable {
     let certificate: Certificate
     let key: Certificate.PrivateKey
-    /// The server's client certificate and key, signed by the CA (the DOCKER_CERT_PATH layout:
-    /// `ca.pem`, `cert.pem`, `key.pem` under `clientDir`).
-    let clientDir: String
+    /// The server's client certificate and key, signed by the CA, kept in the DOCKER_CERT_PATH
+    /// layout (`ca.pem`, `cert.pem`, `key.pem`) under `clientDir` (nil: in memory only).
+    let clientDir: String?
+    var clientCertificatePEM = ""
+    var clientKeyPEM = ""
 
     static let caValidity: TimeInterval = 10 * 365 * 86_400
     static let leafValidity: TimeInterval = 825 * 86_400
@@ -43,46 +45,66 @@ struct NodeAuthority: Sendable {
         case (nil, nil):
             let p256 = P256.Signing.PrivateKey()
             key = Certificate.PrivateKey(p256)
-            let name = try DistinguishedName { CommonName("\(serverName) node CA") }
-            let now = Date()
-            certificate = try Certificate(
-                version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: key.publicKey,
-                notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(caValidity),
-                issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
-                extensions: try Certificate.Extensions {
-                    Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
-                    Critical(KeyUsage(keyCertSign: true, cRLSign: true))
-                    SubjectKeyIdentifier(hash: key.publicKey)
-                },
-                issuerPrivateKey: key)
+            certificate = try makeCACertificate(key: key, serverName: serverName)
             try PrivateFiles.write(caKeyPath, Data(p256.pemRepresentation.utf8))
             try PrivateFiles.write(caPath, Data(try certificate.serializeAsPEM().pemString.utf8))
         default:
             throw Failure(description: "\(dir): the node CA is incomplete (\(caKeyText == nil ? caKeyPath : caPath) is missing); restore it from a backup")
         }
-        let authority = NodeAuthority(certificate: certificate, key: key, clientDir: clientDir)
+        var authority = NodeAuthority(certificate: certificate, key: key, clientDir: clientDir)
         try authority.ensureClientCertificate(serverName: serverName)
         return authority
+    }
+
+    /// A CA that lives as long as the process (an --in-memory server, which writes nothing).
+    static func ephemeral(serverName: String = "docker-cloud-server") throws -> NodeAuthority {
+        let key = Certificate.PrivateKey(P256.Signing.PrivateKey())
+        var authority = NodeAuthority(certificate: try makeCACertificate(key: key, serverName: serverName), key: key, clientDir: nil)
+        let p256 = P256.Signing.PrivateKey()
+        let leaf = try authority.issue(publicKey: Certificate.PublicKey(p256.publicKey), commonName: serverName, addresses: [], usage: .clientAuth)
+        authority.clientCertificatePEM = try leaf.serializeAsPEM().pemString
+        authority.clientKeyPEM = p256.pemRepresentation
+        return authority
+    }
+
+    private static func makeCACertificate(key: Certificate.PrivateKey, serverName: String) throws -> Certificate {
+        let name = try DistinguishedName { CommonName("\(serverName) node CA") }
+        let now = Date()
+        return try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: key.publicKey,
+            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(caValidity),
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: key.publicKey)
+            },
+            issuerPrivateKey: key)
     }
 
     /// The PEM of the CA certificate, which nodes are given to trust the server's client certificate.
     var certificatePEM: String { (try? certificate.serializeAsPEM().pemString) ?? "" }
 
-    private func ensureClientCertificate(serverName: String) throws {
+    private mutating func ensureClientCertificate(serverName: String) throws {
+        guard let clientDir else { return }
         try PrivateFiles.privateDirectory(clientDir)
         let certPath = clientDir + "/cert.pem", keyPath = clientDir + "/key.pem"
-        if let text = try PrivateFiles.readText(certPath), try PrivateFiles.readText(keyPath) != nil,
+        if let text = try PrivateFiles.readText(certPath), let keyText = try PrivateFiles.readText(keyPath),
            let existing = try? Certificate(pemEncoded: text), existing.issuer == certificate.subject,
            existing.notValidAfter > Date().addingTimeInterval(30 * 86_400) {
             if try PrivateFiles.readText(clientDir + "/ca.pem") != certificatePEM {
                 try PrivateFiles.write(clientDir + "/ca.pem", Data(certificatePEM.utf8))
             }
+            clientCertificatePEM = text
+            clientKeyPEM = keyText
             return
         }
         let p256 = P256.Signing.PrivateKey()
         let leaf = try issue(publicKey: Certificate.PublicKey(p256.publicKey), commonName: serverName, addresses: [], usage: .clientAuth)
-        try PrivateFiles.write(keyPath, Data(p256.pemRepresentation.utf8))
-        try PrivateFiles.write(certPath, Data(try leaf.serializeAsPEM().pemString.utf8))
+        clientCertificatePEM = try leaf.serializeAsPEM().pemString
+        clientKeyPEM = p256.pemRepresentation
+        try PrivateFiles.write(keyPath, Data(clientKeyPEM.utf8))
+        try PrivateFiles.write(certPath, Data(clientCertificatePEM.utf8))
         try PrivateFiles.write(clientDir + "/ca.pem", Data(certificatePEM.utf8))
     }
 

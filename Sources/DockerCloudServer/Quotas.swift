@@ -94,6 +94,9 @@ extension Tx {
             try prune(kind: kind.rawValue, states: ["Terminated"], keep: quotas.terminated)
         }
         try prune(kind: Endpoint.action.rawValue, states: ["Success", "Failed", "Canceled"], keep: quotas.actions)
+        // Join tokens a day past their expiry (until then a late use is told it expired).
+        try db.execute(sql: "DELETE FROM join_tokens WHERE expires < ?", arguments: [Date().timeIntervalSince1970 - 86_400])
+        removed += db.changesCount
         return removed
     }
 }

@@ -1,4 +1,5 @@
 import DockerCloudAPI
+import DockerEngineAPI
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -44,9 +45,8 @@ public final class DockerCloudServer: Sendable {
         config.rescheduleAfter = options.rescheduleAfter
         config.joinTokenLifetime = options.joinTokenLifetime
         // Made at the first start and kept: nodes brought to this server trust it (NodeAuthority.swift).
-        // An --in-memory server's lives in its throwaway directory, with its generated keys.
-        let caDir = options.inMemory ? options.temporaryKeyDir.map { $0 + "/ca" } : options.dataDir + "/ca"
-        config.nodeAuthority = try caDir.map { try NodeAuthority.open(dir: $0) }
+        // An --in-memory server's lives as long as the process.
+        config.nodeAuthority = options.inMemory ? try NodeAuthority.ephemeral() : try NodeAuthority.open(dir: options.dataDir + "/ca")
         var driver: any NodeDriver
         if options.engines.isEmpty {
             driver = SimulatedDriver(delay: options.transitionDelay)
@@ -56,7 +56,8 @@ public final class DockerCloudServer: Sendable {
         }
         // Hosts brought by users are engines reached with the CA's client certificate.
         if let authority = config.nodeAuthority {
-            let brought = try EngineDriver(endpoints: [], nodeTLS: .init(certDirectory: authority.clientDir),
+            let clientTLS = EngineEndpoint.TLSFiles(pemCA: authority.certificatePEM, certificate: authority.clientCertificatePEM, key: authority.clientKeyPEM)
+            let brought = try EngineDriver(endpoints: [], nodeTLS: clientTLS,
                                            maxVersion: options.engineAPIVersion, serverID: try store.serverID(), logger: logger)
             driver = RoutingDriver(own: driver, brought: brought)
         }

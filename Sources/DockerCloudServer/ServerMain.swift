@@ -33,8 +33,6 @@ public enum ServerMain {
             if options.showHelp { say(ServerOptions.usage + "\n"); return 0 }
             if options.showVersion { say("docker-cloud-server \(ServerVersion.current)\n"); return 0 }
             let keyDir = try options.resolveGeneratedKeys()
-            // An --in-memory server keeps its node CA with its throwaway keys: removed at exit.
-            if options.inMemory && options.temporaryKeyDir == nil { options.temporaryKeyDir = try PrivateFiles.temporaryDirectory() }
             temporaryKeyDir = options.temporaryKeyDir
             let server = try DockerCloudServer(options: options)
             let announced = options

@@ -15,8 +15,15 @@ public struct EngineEndpoint: Sendable, Hashable, CustomStringConvertible {
         public var caFile: String
         public var certFile: String
         public var keyFile: String
+        /// The same material held in memory (PEM text) instead of files; files are then not read.
+        public var inline: Inline?
+        public struct Inline: Sendable, Hashable { public var ca, certificate, key: String }
         public init(caFile: String, certFile: String, keyFile: String) {
             self.caFile = caFile; self.certFile = certFile; self.keyFile = keyFile
+        }
+        public init(pemCA ca: String, certificate: String, key: String) {
+            self.init(caFile: "(memory)", certFile: "(memory)", keyFile: "(memory)")
+            inline = Inline(ca: ca, certificate: certificate, key: key)
         }
         /// `DIR/ca.pem`, `DIR/cert.pem`, `DIR/key.pem`, as docker's `DOCKER_CERT_PATH` lays them out.
         public init(certDirectory dir: String) {
@@ -109,10 +116,21 @@ public struct EngineEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// signed by the CA, and we present ours.
     func makeTLSContext() throws -> NIOSSLContext? {
         guard let tls else { return nil }
+        var config = TLSConfiguration.makeClientConfiguration()
+        if let inline = tls.inline {
+            do {
+                config.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(inline.ca.utf8)))
+                config.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(inline.certificate.utf8)).map { .certificate($0) }
+                config.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(inline.key.utf8), format: .pem))
+                config.certificateVerification = .fullVerification
+                return try NIOSSLContext(configuration: config)
+            } catch {
+                throw EngineError(.tls, "the TLS material of \(self) is not usable: \(error)")
+            }
+        }
         for file in [tls.caFile, tls.certFile, tls.keyFile] where !FileManager.default.isReadableFile(atPath: file) {
             throw EngineError(.tls, "cannot read \(file) (the TLS files of \(self))")
         }
-        var config = TLSConfiguration.makeClientConfiguration()
         do {
             config.trustRoots = .file(tls.caFile)
             config.certificateChain = try NIOSSLCertificate.fromPEMFile(tls.certFile).map { .certificate($0) }

@@ -20,6 +20,9 @@ final class HelpReferenceTests: XCTestCase {
         "no-privileged": { path, _ in [["run"], ["service", "create"], ["service", "run"]].contains(path) },
         "no-autoredeploy": { path, _ in [["run"], ["service", "create"], ["service", "run"]].contains(path) },
         "no-sequential": { path, _ in [["run"], ["service", "create"], ["service", "run"]].contains(path) },
+        "reschedule": { path, _ in [["run"], ["service", "create"], ["service", "run"], ["service", "set"]].contains(path) },
+        "no-reschedule": { path, _ in [["run"], ["service", "create"], ["service", "run"], ["service", "set"]].contains(path) },
+        "nodecluster": { path, _ in path == ["node", "byo"] },
     ]
 
     struct Reference { var name: String; var path: [String]; var text: String }
