@@ -589,6 +589,8 @@ extension ControlPlane {
         enum Next { case nothing, restart, destroy }
         let next: Next = (try? write { tx -> Next in
             guard var c = try tx.get(Container.self, uuid), let ns = try tx.namespace(of: Container.self, uuid) else { return .nothing }
+            // One waiting for its lost node is the node's return to settle (LostNodes.swift).
+            if c.state == "Stopped" && c.exit_code_msg == ControlPlane.lostMessage { return .nothing }
             c.exit_code = code
             c.exit_code_msg = reason ?? Links.exitMessage(code)
             if runtime.unhealthyRuns.withLock({ $0.removeValue(forKey: uuid) }) == run {
