@@ -5,7 +5,8 @@
 # (its own daemon.json, TLS files, data root, exec root, pidfile, socket, TLS listener).
 # Checks: the joins and the engines' facts, mutual TLS both ways, a replayed and an expired token,
 # an engine with a certificate from another CA, a HIGH_AVAILABILITY service spread over the hosts,
-# a host frozen (SIGSTOP) and thawed, a host killed and restarted, node rm revoking the
+# a host frozen (SIGSTOP) and thawed (a HIGH_AVAILABILITY container moves, an autorestart one waits),
+# a host killed and restarted, node rm revoking the
 # certificate. Prints PASS/FAIL NAME and "N passed, M failed"; exit 1 on any failure, 0 with
 # "byo tests skipped: REASON" when no engine can run here.
 # Usage: run.sh BIN_DIR  (docker-cloud, docker-cloud-server).  BYO_KEEP=1 keeps the work directory.
@@ -280,6 +281,27 @@ freeze_round() {
 }
 for round in $(seq 1 "${BYO_ROUNDS:-1}"); do freeze_round; done
 verdict "frozen host: Unreachable within the bound, the service whole on the others, the moved container removed on thaw"
+
+# --- 6b. a container that waits: EMPTIEST_NODE with autorestart stays with its frozen node, and
+# is followed again (the same engine container, never started twice) when the node thaws
+waiter=$(dc service run -t 1 --name waiter --autorestart ALWAYS -r "sleep 3600" --sync local/busybox:latest 2>&1 | tail -1)
+ok "the waiting service runs: $waiter" wait_until 60 running_is "$waiter" 1
+w_node=$(service_view "$waiter" | awk '{print $3}')
+w_host=$(host_of_node "$w_node")
+w_uuid=$(api "/api/app/v1/container/?service=/api/app/v1/admin/service/$waiter/" | jq_ 'd["objects"][0]["uuid"]')
+w_engine=$(engine "$w_host" "/containers/json?all=1" | python3 -c "import json,sys; print(''.join(c['Id'] for c in json.load(sys.stdin) if c['Labels'].get('io.dockercloud.container')=='$w_uuid'))")
+w_started=$(engine "$w_host" "/containers/$w_engine/json" | jq_ 'str(d["State"]["Running"]) + " " + d["State"]["StartedAt"]')
+kill -STOP "$(pid_of "$w_host")"
+ok "its node turns Unreachable" wait_until $((bound + 5)) node_is "$w_node" Unreachable
+sleep $((grace + 3))
+want "after the grace period it still waits on its node" "$(service_view "$waiter")" "waiter-1 Stopped $w_node"
+want "its record says why" "$(api "/api/app/v1/container/$w_uuid/" | jq_ 'd["exit_code_msg"]')" "Its node stopped answering: waiting for the node to return"
+kill -CONT "$(pid_of "$w_host")"
+ok "it runs again when its node answers" wait_until 30 running_is "$waiter" 1
+want "the same container, on the same node" "$(service_view "$waiter")" "waiter-1 Running $w_node"
+want "the same engine container, started once" "$(engine "$w_host" "/containers/$w_engine/json" | jq_ 'str(d["State"]["Running"]) + " " + d["State"]["StartedAt"]')" "$w_started"
+dc service terminate "$waiter" --sync >/dev/null 2>&1
+verdict "waiting container: an autorestart container stays with its lost node and runs on when it returns"
 
 # --- 7. a host killed (dockerd -9) and restarted
 lost=$(api "/api/app/v1/container/?limit=100&service=/api/app/v1/admin/service/$svc/" | python3 -c "import json,sys; print(sorted(c['node'].rstrip('/').split('/')[-1] for c in json.load(sys.stdin)['objects'] if c['state']=='Running')[0])")
