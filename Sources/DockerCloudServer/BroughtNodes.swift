@@ -73,11 +73,11 @@ extension ControlPlane {
             return uri
         }
         let command = "curl -Ls \(publicURL)/api/infra/v1/token/join.sh | sudo -H sh -s \(token)"
-        var answer: [String: JSONValue] = [
+        let answer: [String: JSONValue] = [
             "token": .string(token), "namespace": .string(caller.namespace), "expires": .string(APIDate.rfc1123(expires)),
-            "command": .string(command), "node_cluster": clusterURI.map(JSONValue.string) ?? .null,
+            "command": .string(command), "script": .string("\(publicURL)/api/infra/v1/token/join.sh"),
+            "node_cluster": clusterURI.map(JSONValue.string) ?? .null,
         ]
-        answer["script"] = .string("\(publicURL)/api/infra/v1/token/join.sh")
         return try .json(answer, status: .created)
     }
 
@@ -169,8 +169,7 @@ extension ControlPlane {
         }
         let hostKey = EngineDriver.broughtHostKey(address: address, port: port, certificateSHA256: pin)
         let uuid = newUUID()
-        var spec = NodeSpec(uuid: uuid, name: name ?? address, provider: Catalog.broughtProvider, nodeType: Catalog.broughtProvider, host: hostKey)
-        spec.host = hostKey
+        let spec = NodeSpec(uuid: uuid, name: name ?? address, provider: Catalog.broughtProvider, nodeType: Catalog.broughtProvider, host: hostKey)
         let clock = ContinuousClock()
         let deadline = clock.now + Self.registrationPatience
         var facts: NodeFacts? = nil
