@@ -72,10 +72,10 @@ extension ControlPlane {
                               arguments: [Self.tokenHash(token), caller.namespace, uri, expires.timeIntervalSince1970])
             return uri
         }
-        let command = "curl -Ls \(publicURL)/api/infra/v1/token/join.sh | sudo -H sh -s \(token)"
+        let script = "\(publicURL)/api/infra/v1/token/join.sh"
         let answer: [String: JSONValue] = [
             "token": .string(token), "namespace": .string(caller.namespace), "expires": .string(APIDate.rfc1123(expires)),
-            "command": .string(command), "script": .string("\(publicURL)/api/infra/v1/token/join.sh"),
+            "command": .string("curl -Ls \(script) | sudo -H sh -s \(token)"), "script": .string(script),
             "node_cluster": clusterURI.map(JSONValue.string) ?? .null,
         ]
         return try .json(answer, status: .created)
